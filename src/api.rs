@@ -1,0 +1,4 @@
+//! Server functions, one file per area. Each validates, authorises and calls
+//! into `server::*`; they hold no logic of their own.
+
+pub mod auth;

@@ -1,0 +1,5 @@
+//! Pure views shared by pages; no server code.
+
+pub mod feedback;
+pub mod forms;
+pub mod layout;

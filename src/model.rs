@@ -1,0 +1,58 @@
+//! Data shared by server and browser: what server functions return.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A signed-in user as the UI sees them (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+}
+
+/// Which providers run against the local sandbox instead of their real API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SandboxMode {
+    pub plaid: bool,
+    pub pluggy: bool,
+}
+
+impl SandboxMode {
+    /// True when at least one provider is emulated: the UI shows a badge.
+    pub fn any(self) -> bool {
+        self.plaid || self.pluggy
+    }
+
+    /// The badge text: "Sandbox" when both are emulated, else which one is.
+    pub fn label(self) -> Option<&'static str> {
+        match (self.plaid, self.pluggy) {
+            (true, true) => Some("Sandbox"),
+            (true, false) => Some("Plaid sandbox"),
+            (false, true) => Some("Pluggy sandbox"),
+            (false, false) => None,
+        }
+    }
+}
+
+/// What every page needs to draw the shell: who is signed in, and the mode.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: Option<User>,
+    pub sandbox: SandboxMode,
+}
+
+/// The email/password pair of the sign-in and registration forms.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}

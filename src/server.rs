@@ -1,0 +1,13 @@
+//! Everything that runs only on the server (`ssr` feature).
+
+pub mod app_router;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod rate_limit;
+pub mod routes;
+pub mod security;
+pub mod session_store;
+pub mod state;
+pub mod store;
