@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::api::auth::{Login, Logout, Register, get_session_info};
 use crate::components::layout::Layout;
@@ -61,6 +61,16 @@ pub struct Auth {
     pub session: Resource<Result<crate::model::SessionInfo, crate::error::AppError>>,
 }
 
+/// Loads `path` as a new page (effects run only in the browser).
+fn reload_at(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
 /// The app: routes inside the responsive layout.
 #[component]
 pub fn App() -> impl IntoView {
@@ -73,18 +83,32 @@ pub fn App() -> impl IntoView {
         |_| get_session_info(),
     );
     provide_context(Auth { login, register, logout, session });
+    // Signing in or out starts the page over, so nothing of the previous
+    // session's state survives in the browser.
+    Effect::new(move || {
+        if matches!(login.value().get(), Some(Ok(()))) || matches!(register.value().get(), Some(Ok(()))) {
+            reload_at("/");
+        }
+    });
+    Effect::new(move || {
+        if matches!(logout.value().get(), Some(Ok(()))) {
+            reload_at("/login");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/tributary.css" />
         <Title formatter=|page: String| if page.is_empty() { "Tributary".to_owned() } else { format!("{page} · Tributary") } />
+        // Pages render whole (SsrMode::Async) so a redirect or status code
+        // decided by the data can still be sent, with or without JavaScript.
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=DashboardPage />
-                    <Route path=path!("/transactions") view=TransactionsPage />
-                    <Route path=path!("/connections") view=ConnectionsPage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/register") view=RegisterPage />
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -4,9 +4,9 @@
 //! and convert to [`AppError`] at the edge: the detail is logged there and the
 //! user gets a variant they can act on, never an internal message.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// Everything a server function or REST handler can answer with instead of data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -91,12 +91,8 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                Self::Transport(msg)
-            }
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                Self::validation("request", msg)
-            }
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => Self::Transport(msg),
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => Self::validation("request", msg),
             _ => Self::Internal,
         }
     }

@@ -50,9 +50,6 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
+        f.debug_struct("Credentials").field("email", &self.email).field("password", &"<redacted>").finish()
     }
 }

@@ -5,9 +5,13 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod fn_context;
 pub mod rate_limit;
 pub mod routes;
 pub mod security;
 pub mod session_store;
 pub mod state;
 pub mod store;
+
+#[cfg(test)]
+mod http_tests;

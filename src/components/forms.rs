@@ -58,6 +58,26 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// The error of a JavaScript-free submission of server function `S`, which
+/// comes back in the URL (`__path`, `__err`), or else of its last hydrated
+/// submission.
+pub fn submission_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || match action.value().get() {
+        Some(result) => result.err(),
+        None => query.with(|q| match (q.get("__path"), q.get("__err")) {
+            (Some(path), Some(err)) if path == S::PATH => {
+                Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err))
+            }
+            _ => None,
+        }),
+    })
+}
+
 /// The field an error is about, if it names one.
 pub fn error_field(error: &Option<AppError>) -> Option<String> {
     match error {

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 
 use crate::app::Auth;
-use crate::components::forms::{FormError, PasswordField, error_field};
+use crate::components::forms::{FormError, PasswordField, error_field, submission_error};
 use crate::error::AppError;
 use crate::model::SessionInfo;
 
@@ -25,12 +25,11 @@ fn RedirectIfSignedIn() -> impl IntoView {
     }
 }
 
-
 /// `/login`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = Signal::derive(move || auth.login.value().get().and_then(Result::err));
+    let error = submission_error(auth.login);
     let email_invalid = Signal::derive(move || matches!(error.get(), Some(AppError::InvalidCredentials)));
     view! {
         <Title text="Sign in" />
@@ -59,7 +58,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = Signal::derive(move || auth.register.value().get().and_then(Result::err));
+    let error = submission_error(auth.register);
     let field = Signal::derive(move || error_field(&error.get()));
     let email_invalid = Signal::derive(move || field.get().as_deref() == Some("email"));
     let password_invalid = Signal::derive(move || field.get().as_deref() == Some("password"));

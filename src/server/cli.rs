@@ -86,12 +86,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let sandbox = config.sandbox();
     tracing::info!(backend = store.backend(), key_id = keyring.current_id(), ?sandbox, "starting");
 
-    let state = AppState {
-        leptos_options,
-        config: Arc::new(config),
-        store: store.clone(),
-        keyring: Arc::new(keyring),
-    };
+    let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring: Arc::new(keyring) };
     let app = app_router::build(state);
     let maintenance = tokio::spawn(maintenance(store));
 

@@ -44,13 +44,17 @@ pub struct Config {
     /// Encryption key(s) for secrets at rest: base64 of 32 bytes; a
     /// comma-separated list puts the current key first and older ones after.
     /// Unset: a key is generated once into `TRIBUTARY_DATA_DIR/secret.key`.
-    #[arg(long, env = "TRIBUTARY_SECRET_KEY", value_name = "TRIBUTARY_SECRET_KEY",
-          hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "TRIBUTARY_SECRET_KEY",
+        value_name = "TRIBUTARY_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub secret_key: Option<Secret>,
 
     /// Folder for the generated key file (and the default SQLite database).
-    #[arg(long, env = "TRIBUTARY_DATA_DIR", value_name = "TRIBUTARY_DATA_DIR",
-          default_value = "data", global = true)]
+    #[arg(long, env = "TRIBUTARY_DATA_DIR", value_name = "TRIBUTARY_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Public address of the app, used for cookies' `Secure` flag, the Origin
@@ -98,8 +102,13 @@ pub struct Config {
     pub pluggy_client_id: Option<String>,
 
     /// Pluggy client secret.
-    #[arg(long, env = "PLUGGY_CLIENT_SECRET", value_name = "PLUGGY_CLIENT_SECRET",
-          hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "PLUGGY_CLIENT_SECRET",
+        value_name = "PLUGGY_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub pluggy_client_secret: Option<Secret>,
 
     /// Public https URL Pluggy sends webhooks to; registered at start-up.
@@ -266,11 +275,7 @@ fn parse_http_url(s: &str) -> Result<Url, String> {
 pub struct CountryCodes(pub Vec<String>);
 
 fn parse_country_codes(s: &str) -> Result<CountryCodes, String> {
-    let codes: Vec<String> = s
-        .split(',')
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty())
-        .collect();
+    let codes: Vec<String> = s.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
     if codes.is_empty() {
         return Err("must list at least one country code, e.g. US,CA".into());
     }

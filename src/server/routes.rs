@@ -58,7 +58,10 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": state.store.backend() }))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": state.store.backend() })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": state.store.backend() })),
+            )
                 .into_response()
         }
     }
@@ -72,7 +75,9 @@ struct CredentialsBody {
     password: Option<String>,
 }
 
-fn credentials(body: Result<Json<CredentialsBody>, axum::extract::rejection::JsonRejection>) -> Result<Credentials, ApiError> {
+fn credentials(
+    body: Result<Json<CredentialsBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Credentials, ApiError> {
     let Json(body) = body.map_err(|e| ApiError(AppError::validation("body", e.body_text())))?;
     let email = body.email.ok_or_else(|| ApiError(AppError::validation("email", "email is required")))?;
     let password = body.password.ok_or_else(|| ApiError(AppError::validation("password", "password is required")))?;

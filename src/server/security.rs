@@ -37,10 +37,8 @@ impl ClientInfo {
             .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next().map(|s| s.trim().to_owned()))
             .flatten()
             .filter(|s| !s.is_empty());
-        let user_agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect());
+        let user_agent =
+            headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect());
         Self { ip: forwarded.or_else(|| addr.map(|a| a.ip().to_string())), user_agent }
     }
 }

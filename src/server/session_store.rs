@@ -35,11 +35,7 @@ impl std::fmt::Debug for DbSessionStore {
 /// sessions can be found together) and its expiry.
 fn encode(record: &Record) -> Result<(Vec<u8>, Option<Uuid>, DateTime<Utc>)> {
     let data = serde_json::to_vec(record).map_err(|e| Error::Encode(e.to_string()))?;
-    let user_id = record
-        .data
-        .get(USER_ID_KEY)
-        .and_then(|v| v.as_str())
-        .and_then(|s| Uuid::parse_str(s).ok());
+    let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
     let expiry = DateTime::<Utc>::from_timestamp(record.expiry_date.unix_timestamp(), record.expiry_date.nanosecond())
         .ok_or_else(|| Error::Encode("expiry out of range".into()))?;
     Ok((data, user_id, expiry))

@@ -187,8 +187,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts one hit in `bucket`'s window starting at `window_start` and
     /// returns the window's count so far, this hit included.
-    async fn rate_limit_hit(&self, bucket: &str, window_start: DateTime<Utc>, now: DateTime<Utc>)
-    -> Result<u32, StoreError>;
+    async fn rate_limit_hit(
+        &self,
+        bucket: &str,
+        window_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
     /// Forgets windows that started before `before`.
     async fn rate_limits_prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
@@ -214,8 +218,12 @@ pub trait Store: Send + Sync + 'static {
     async fn user_income(&self, user_id: Uuid, start: NaiveDate, end: NaiveDate)
     -> Result<Vec<MoneyTotal>, StoreError>;
     /// Money out per currency (positive), transfers excluded, `start..=end`.
-    async fn user_spending(&self, user_id: Uuid, start: NaiveDate, end: NaiveDate)
-    -> Result<Vec<MoneyTotal>, StoreError>;
+    async fn user_spending(
+        &self,
+        user_id: Uuid,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<MoneyTotal>, StoreError>;
     /// Money out per currency and category, largest first.
     async fn user_spending_by_category(
         &self,
@@ -239,8 +247,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     })
 }
 
-
-#[cfg(test)]
-pub(crate) mod testing;
 #[cfg(test)]
 mod suite;
+#[cfg(test)]
+pub(crate) mod testing;

@@ -20,11 +20,7 @@ pub type PostgresStore = SqlStore<Postgres>;
 /// # Errors
 /// The server cannot be reached or refuses the connection.
 pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(url)
-        .await?;
+    let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
     Ok(SqlStore::new(pool))
 }
 

@@ -11,8 +11,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditRecord, CategoryTotal, ConnectionSyncStatus, MoneyTotal, ResultExt as _, SealedSecret,
-    SecretSlot, Store, StoreError, UserRecord,
+    AuditEntry, AuditRecord, CategoryTotal, ConnectionSyncStatus, MoneyTotal, ResultExt as _, SealedSecret, SecretSlot,
+    Store, StoreError, UserRecord,
 };
 use crate::model::User;
 
@@ -143,16 +143,14 @@ where
     async fn create_user(&self, email: &str, password_hash: &str) -> Result<User, StoreError> {
         let id = Uuid::new_v4();
         let now = Utc::now();
-        sqlx::query(
-            "insert into users (id, email, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $4)",
-        )
-        .bind(DbUuid(id))
-        .bind(email.to_owned())
-        .bind(password_hash.to_owned())
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .on_unique_violation("email")?;
+        sqlx::query("insert into users (id, email, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $4)")
+            .bind(DbUuid(id))
+            .bind(email.to_owned())
+            .bind(password_hash.to_owned())
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .on_unique_violation("email")?;
         Ok(User { id, email: email.to_owned() })
     }
 
@@ -387,7 +385,12 @@ where
         Ok(count)
     }
 
-    async fn user_income(&self, user_id: Uuid, start: NaiveDate, end: NaiveDate) -> Result<Vec<MoneyTotal>, StoreError> {
+    async fn user_income(
+        &self,
+        user_id: Uuid,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<MoneyTotal>, StoreError> {
         Ok(sqlx::query_as(DB::INCOME).bind(DbUuid(user_id)).bind(start).bind(end).fetch_all(&self.pool).await?)
     }
 
@@ -415,10 +418,8 @@ where
     }
 
     async fn connection_sync_status(&self, connection_id: Uuid) -> Result<Option<ConnectionSyncStatus>, StoreError> {
-        let row: Option<SyncStatusRow> = sqlx::query_as(DB::CONNECTION_SYNC_STATUS)
-            .bind(DbUuid(connection_id))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<SyncStatusRow> =
+            sqlx::query_as(DB::CONNECTION_SYNC_STATUS).bind(DbUuid(connection_id)).fetch_optional(&self.pool).await?;
         Ok(row.map(|r| ConnectionSyncStatus {
             status: r.status,
             last_synced_at: r.last_synced_at,

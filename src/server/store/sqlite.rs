@@ -6,8 +6,8 @@ use std::time::Duration;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::{
-    SqliteArgumentValue, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    SqliteTypeInfo, SqliteValueRef,
+    SqliteArgumentValue, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous, SqliteTypeInfo,
+    SqliteValueRef,
 };
 use sqlx::{Decode, Encode, Pool, Sqlite, Type};
 use uuid::Uuid;
@@ -30,7 +30,7 @@ pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

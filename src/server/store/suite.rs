@@ -106,18 +106,17 @@ async fn connection_fixture(db: &TestDb, keyring: &Keyring) -> (Uuid, Uuid) {
     db.exec(
         "insert into institutions (id, provider, provider_institution_id, name, created_at, updated_at) \
          values ($1, 'plaid', $2, 'First Platypus Bank', $3, $3)",
-        &[Val::Id(institution), Val::Text("ins_109508"), now.clone()],
+        &[Val::Id(institution), Val::Text("ins_109508".into()), now.clone()],
     )
     .await;
     let sealed = keyring.seal("access-sandbox-abc", &SecretSlot::ConnectionToken(connection).context());
-    let sealed: &'static str = Box::leak(sealed.into_boxed_str());
     db.exec(
         "insert into connections (id, user_id, provider, provider_item_id, institution_id, access_token_enc, \
          created_at, updated_at) values ($1, $2, 'plaid', $3, $4, $5, $6, $6)",
         &[
             Val::Id(connection),
             Val::Id(user.id),
-            Val::Text(Box::leak(format!("item-{connection}").into_boxed_str())),
+            Val::Text(format!("item-{connection}")),
             Val::Id(institution),
             Val::Text(sealed),
             now,
@@ -181,48 +180,65 @@ async fn summary_figures_follow_the_rules(db: &TestDb) {
                 Val::Id(id),
                 Val::Id(connection),
                 Val::Id(user),
-                Val::Text(Box::leak(id.to_string().into_boxed_str())),
-                Val::Text(kind),
-                Val::Text(currency),
+                Val::Text(id.to_string()),
+                Val::Text(kind.into()),
+                Val::Text(currency.into()),
                 Val::Int(balance),
                 now.clone(),
             ],
         )
         .await;
     }
-    // (account, amount, currency, date, primary, detailed, user category, hidden, removed)
-    let rows: [(Uuid, i64, &str, u32, &str, &str, Option<&'static str>, bool, bool); 10] = [
-        (checking, 500_000, "USD", 1, "INCOME", "INCOME_WAGES", None, false, false),
-        (checking, -12_345, "USD", 2, "FOOD_AND_DRINK", "FOOD_AND_DRINK_GROCERIES", None, false, false),
-        (checking, -5_000, "USD", 3, "FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT", None, false, false),
-        (card, -7_000, "USD", 4, "TRAVEL", "TRAVEL_TAXIS", Some("ENTERTAINMENT"), false, false),
-        (checking, -40_000, "USD", 5, "LOAN_PAYMENTS", "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT", None, false, false),
-        (checking, -30_000, "USD", 6, "TRANSFER_OUT", "TRANSFER_OUT_SAVINGS", None, false, false),
-        (checking, -999, "USD", 7, "GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER", None, true, false),
-        (checking, -888, "USD", 8, "GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER", None, false, true),
-        (brl, -4_550, "BRL", 9, "FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT", None, false, false),
-        (checking, -1_000, "USD", 28, "FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT", None, false, false),
+    struct Txn {
+        account: Uuid,
+        amount: i64,
+        currency: &'static str,
+        day: u32,
+        category: (&'static str, &'static str),
+        user_category: Option<&'static str>,
+        hidden: bool,
+        removed: bool,
+    }
+    let txn = |account, amount, currency, day, category| Txn {
+        account,
+        amount,
+        currency,
+        day,
+        category,
+        user_category: None,
+        hidden: false,
+        removed: false,
+    };
+    let rows = [
+        txn(checking, 500_000, "USD", 1, ("INCOME", "INCOME_WAGES")),
+        txn(checking, -12_345, "USD", 2, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_GROCERIES")),
+        txn(checking, -5_000, "USD", 3, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT")),
+        Txn { user_category: Some("ENTERTAINMENT"), ..txn(card, -7_000, "USD", 4, ("TRAVEL", "TRAVEL_TAXIS")) },
+        txn(checking, -40_000, "USD", 5, ("LOAN_PAYMENTS", "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT")),
+        txn(checking, -30_000, "USD", 6, ("TRANSFER_OUT", "TRANSFER_OUT_SAVINGS")),
+        Txn { hidden: true, ..txn(checking, -999, "USD", 7, ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER")) },
+        Txn { removed: true, ..txn(checking, -888, "USD", 8, ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER")) },
+        txn(brl, -4_550, "BRL", 9, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT")),
+        txn(checking, -1_000, "USD", 28, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT")),
     ];
-    for (i, (account, amount, currency, d, primary, detailed, user_category, hidden, removed)) in
-        rows.into_iter().enumerate()
-    {
+    for (i, t) in rows.into_iter().enumerate() {
         db.exec(
             "insert into transactions (id, account_id, user_id, provider_transaction_id, amount, currency, date, \
              name, category_primary, category_detailed, user_category, hidden, removed_at, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, $7, 'Txn', $8, $9, $10, $11, $12, $13, $13)",
             &[
                 Val::Id(Uuid::new_v4()),
-                Val::Id(account),
+                Val::Id(t.account),
                 Val::Id(user),
-                Val::Text(Box::leak(format!("txn-{i}").into_boxed_str())),
-                Val::Int(amount),
-                Val::Text(currency),
-                Val::Date(day(d)),
-                Val::Text(primary),
-                Val::Text(detailed),
-                user_category.map_or(Val::Null, Val::Text),
-                Val::Bool(hidden),
-                Val::MaybeTime(removed.then(Utc::now)),
+                Val::Text(format!("txn-{i}")),
+                Val::Int(t.amount),
+                Val::Text(t.currency.into()),
+                Val::Date(day(t.day)),
+                Val::Text(t.category.0.into()),
+                Val::Text(t.category.1.into()),
+                t.user_category.map_or(Val::Null, |v| Val::Text(v.into())),
+                Val::Bool(t.hidden),
+                Val::MaybeTime(t.removed.then(Utc::now)),
                 now.clone(),
             ],
         )
@@ -270,8 +286,8 @@ async fn connection_sync_status_reports_latest_run(db: &TestDb) {
                 Val::Id(Uuid::new_v4()),
                 Val::Id(connection),
                 Val::Time(t0 + TimeDelta::minutes(offset)),
-                Val::Text(outcome),
-                error.map_or(Val::Null, Val::Text),
+                Val::Text(outcome.into()),
+                error.map_or(Val::Null, |v| Val::Text(v.into())),
             ],
         )
         .await;

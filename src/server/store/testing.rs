@@ -22,7 +22,7 @@ pub const POSTGRES_ENV: &str = "TRIBUTARY_TEST_POSTGRES_URL";
 #[derive(Debug, Clone)]
 pub enum Val {
     Id(Uuid),
-    Text(&'static str),
+    Text(String),
     Int(i64),
     Bool(bool),
     Date(NaiveDate),
@@ -59,7 +59,10 @@ impl TestDb {
     /// when none is configured outside CI. In CI a missing database fails.
     pub async fn postgres() -> Option<Self> {
         let Ok(url) = std::env::var(POSTGRES_ENV) else {
-            assert!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set in CI (make test sets it)");
+            assert!(
+                std::env::var("CI").map_or(true, |v| v.is_empty()),
+                "{POSTGRES_ENV} must be set in CI (make test sets it)"
+            );
             eprintln!("note: {POSTGRES_ENV} is not set; PostgreSQL store tests skipped (make test runs them)");
             return None;
         };
@@ -92,11 +95,23 @@ impl TestDb {
         }
     }
 
+    /// Closes the connection pool: the database becomes unreachable.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(pool, _) => pool.close().await,
+            Backend::Postgres(pool, _) => pool.close().await,
+        }
+    }
+
     /// The single integer a `select count(*) …` returns.
     pub async fn count(&self, sql: &str, args: &[Val]) -> i64 {
         let row: (i64,) = match &self.backend {
-            Backend::Sqlite(pool, _) => bind_all(sqlx::query(sql), args).fetch_one(pool).await.map(|r| (sqlx::Row::get(&r, 0),)),
-            Backend::Postgres(pool, _) => bind_all(sqlx::query(sql), args).fetch_one(pool).await.map(|r| (sqlx::Row::get(&r, 0),)),
+            Backend::Sqlite(pool, _) => {
+                bind_all(sqlx::query(sql), args).fetch_one(pool).await.map(|r| (sqlx::Row::get(&r, 0),))
+            }
+            Backend::Postgres(pool, _) => {
+                bind_all(sqlx::query(sql), args).fetch_one(pool).await.map(|r| (sqlx::Row::get(&r, 0),))
+            }
         }
         .expect(sql);
         row.0
@@ -126,7 +141,7 @@ where
     for arg in args {
         query = match arg.clone() {
             Val::Id(u) => query.bind(DbUuid(u)),
-            Val::Text(t) => query.bind(t.to_owned()),
+            Val::Text(t) => query.bind(t),
             Val::Int(i) => query.bind(i),
             Val::Bool(b) => query.bind(b),
             Val::Date(d) => query.bind(d),
