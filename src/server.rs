@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod fn_context;
 pub mod rate_limit;
 pub mod routes;
+pub mod sandbox;
 pub mod security;
 pub mod session_store;
 pub mod state;

@@ -37,8 +37,11 @@ pub fn build(state: AppState) -> Router {
     let config = state.config.clone();
     let timeout = Duration::from_secs(config.request_timeout_secs);
 
-    Router::new()
-        .merge(routes::router())
+    let mut router = Router::new().merge(routes::router());
+    if let Some(sandbox) = &state.sandbox {
+        router = router.nest_service("/sandbox", sandbox.router());
+    }
+    router
         .leptos_routes(&state, leptos_routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -13,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 use crate::server::app_router;
 use crate::server::config::{Cli, Command, Config};
 use crate::server::crypto::{KeyOrigin, Keyring};
+use crate::server::sandbox::{self, Sandbox};
 use crate::server::state::AppState;
 use crate::server::store::{self, SealedSecret, Store};
 
@@ -35,6 +36,10 @@ pub async fn run() -> ExitCode {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(&cli.config).await,
         Command::RotateKey => rotate_key(&cli.config).await,
+        Command::Sandbox { addr } => {
+            let sandbox = Sandbox::new(cli.config.plaid_sandbox_credentials(), Some(&cli.config.data_dir));
+            sandbox::serve_alone(addr, sandbox).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,7 +91,20 @@ async fn serve(config: Config) -> Result<(), String> {
     let sandbox = config.sandbox();
     tracing::info!(backend = store.backend(), key_id = keyring.current_id(), ?sandbox, "starting");
 
-    let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring: Arc::new(keyring) };
+    // Without keys, the app serves the provider emulations itself; only the
+    // sandbox credentials are accepted then.
+    let sandbox = sandbox.any().then(|| {
+        let credentials = (sandbox::plaid::DEFAULT_CLIENT_ID.into(), sandbox::plaid::DEFAULT_SECRET.into());
+        Sandbox::new(credentials, Some(&config.data_dir))
+    });
+    let sandbox_tasks = sandbox.as_ref().map(Sandbox::spawn_tasks);
+    let state = AppState {
+        leptos_options,
+        config: Arc::new(config),
+        store: store.clone(),
+        keyring: Arc::new(keyring),
+        sandbox,
+    };
     let app = app_router::build(state);
     let maintenance = tokio::spawn(maintenance(store));
 
@@ -100,6 +118,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     maintenance.abort();
+    if let Some(tasks) = sandbox_tasks {
+        tasks.abort();
+    }
     tracing::info!("stopped");
     served.map_err(|e| format!("server error: {e}"))
 }

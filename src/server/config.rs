@@ -30,6 +30,14 @@ pub enum Command {
     Migrate,
     /// Re-encrypt every stored secret under a new key (see README: key rotation).
     RotateKey,
+    /// Serve only the provider emulations (Plaid at /sandbox/plaid), for tests
+    /// and for trying the official client libraries. Accepts the sandbox
+    /// credentials, or PLAID_CLIENT_ID / PLAID_SECRET when set.
+    Sandbox {
+        /// Where to listen; port 0 picks a free port (printed at start-up).
+        #[arg(long, default_value = "127.0.0.1:3100")]
+        addr: std::net::SocketAddr,
+    },
 }
 
 /// Settings shared by every subcommand. Each one can be given as a flag or as
@@ -146,6 +154,17 @@ impl Config {
             plaid: self.plaid_client_id.is_none() || self.plaid_secret.is_none(),
             pluggy: self.pluggy_client_id.is_none() || self.pluggy_client_secret.is_none(),
         }
+    }
+
+    /// The Plaid credentials the sandbox accepts: the configured ones, else
+    /// `sandbox_client_id` / `sandbox_secret`.
+    pub fn plaid_sandbox_credentials(&self) -> (String, String) {
+        (
+            self.plaid_client_id.clone().unwrap_or_else(|| crate::server::sandbox::plaid::DEFAULT_CLIENT_ID.into()),
+            self.plaid_secret
+                .as_ref()
+                .map_or_else(|| crate::server::sandbox::plaid::DEFAULT_SECRET.into(), |s| s.expose().to_owned()),
+        )
     }
 
     /// Cookies get `Secure` everywhere but on plain-http localhost.

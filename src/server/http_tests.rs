@@ -56,6 +56,7 @@ impl TestApp {
             config: Arc::new(config),
             store: db.store(),
             keyring: Arc::new(Keyring::generate(1)),
+            sandbox: None,
         };
         let app = app_router::build(state);
         let server = tokio::spawn(async move {

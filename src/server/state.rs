@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 
 use crate::server::config::Config;
 use crate::server::crypto::Keyring;
+use crate::server::sandbox::Sandbox;
 use crate::server::store::Store;
 
 /// Shared, cheap to clone. Server functions get it with
@@ -17,4 +18,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub keyring: Arc<Keyring>,
+    /// The provider emulations, when any provider runs without keys.
+    pub sandbox: Option<Sandbox>,
 }
