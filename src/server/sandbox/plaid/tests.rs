@@ -16,6 +16,7 @@ use sha2::{Digest as _, Sha256};
 use crate::server::sandbox::Sandbox;
 
 struct Plaid {
+    sandbox: Sandbox,
     base: String,
     http: reqwest::Client,
     webhook_url: String,
@@ -36,6 +37,7 @@ impl Plaid {
     async fn start() -> Self {
         let sandbox = Sandbox::new(("sandbox_client_id".into(), "sandbox_secret".into()), None);
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
+        let sandbox = sandbox.clone();
         let webhooks: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
         let sink = webhooks.clone();
         let receiver = Router::new().route(
@@ -49,6 +51,7 @@ impl Plaid {
         );
         let (hook_base, hook) = serve(receiver).await;
         Self {
+            sandbox,
             base: format!("{base}/sandbox/plaid"),
             http: reqwest::Client::new(),
             webhook_url: format!("{hook_base}/hook"),
@@ -449,4 +452,160 @@ async fn bad_requests_are_answered_like_plaid() {
             .await;
         assert_eq!(code, expected);
     }
+}
+
+/// Plaid's response schemas (from `openapi_subset.json`, made from Plaid's
+/// official OpenAPI document) as JSON Schema: OpenAPI 3.0's `nullable` becomes
+/// "or null", component references point into `$defs`.
+struct PlaidSchemas {
+    responses: Value,
+    defs: Value,
+}
+
+impl PlaidSchemas {
+    fn load() -> Self {
+        let subset: Value = serde_json::from_str(include_str!("openapi_subset.json")).expect("subset json");
+        Self { responses: subset["responses"].clone(), defs: to_json_schema(&subset["schemas"]) }
+    }
+
+    fn check(&self, path: &str, kind: &str, status: StatusCode, body: &Value) {
+        let name = self.responses[path][kind].as_str().unwrap_or_else(|| panic!("no schema for {path} {kind}"));
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": self.defs,
+            "$ref": format!("#/$defs/{name}"),
+        });
+        let validator = jsonschema::validator_for(&schema).expect("valid schema");
+        let errors: Vec<String> =
+            validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{path} ({status}) does not match {name}:\n{}", errors.join("\n"));
+    }
+}
+
+fn to_json_schema(node: &Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, value) in map {
+                match key.as_str() {
+                    "nullable" => {}
+                    "$ref" => {
+                        let target = value.as_str().unwrap_or_default().replace("#/components/schemas/", "#/$defs/");
+                        out.insert(key.clone(), json!(target));
+                    }
+                    _ => {
+                        out.insert(key.clone(), to_json_schema(value));
+                    }
+                }
+            }
+            if map.get("nullable") == Some(&json!(true)) {
+                // An enum that lists null keeps it; otherwise null is added.
+                if let Some(Value::Array(values)) = out.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
+                json!({ "anyOf": [Value::Object(out), { "type": "null" }] })
+            } else {
+                Value::Object(out)
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_in_plaids_schemas() {
+    let plaid = Plaid::start().await;
+    let schemas = PlaidSchemas::load();
+    // The check has teeth: a body missing required fields, or with a wrong
+    // enum value, fails it.
+    let broken = std::panic::catch_unwind(|| {
+        schemas.check("/transactions/sync", "200", StatusCode::OK, &json!({ "added": [] }));
+    });
+    assert!(broken.is_err(), "an incomplete body must not pass");
+    let error = json!({ "error_type": "NOT_A_TYPE", "error_code": "X", "error_message": "m", "display_message": null });
+    assert!(std::panic::catch_unwind(|| schemas.check("/item/get", "error", StatusCode::BAD_REQUEST, &error)).is_err());
+    let webhook = plaid.webhook_url.clone();
+    let (access, _) = plaid.access_token(Some(&webhook)).await;
+    let created = plaid
+        .ok(
+            "/sandbox/public_token/create",
+            json!({ "institution_id": "ins_109511", "initial_products": ["transactions"] }),
+        )
+        .await;
+    let kid = plaid.sandbox.plaid.signer.kid().to_owned();
+    let user = json!({ "client_user_id": "u1" });
+    let link = json!({ "client_name": "Tributary", "language": "en", "country_codes": ["US"], "user": user });
+    let mut new_link = link.clone();
+    new_link["products"] = json!(["transactions"]);
+    let mut update_link = link.clone();
+    update_link["access_token"] = json!(access);
+    let calls: Vec<(&str, Value, Value)> = vec![
+        ("/link/token/create", new_link, link.clone()),
+        ("/link/token/create", update_link, json!({ "client_name": "x" })),
+        (
+            "/item/public_token/exchange",
+            json!({ "public_token": created["public_token"] }),
+            json!({ "public_token": "public-sandbox-nope" }),
+        ),
+        ("/accounts/get", json!({ "access_token": access }), json!({ "access_token": "access-sandbox-nope" })),
+        ("/accounts/balance/get", json!({ "access_token": access }), json!({})),
+        (
+            "/transactions/sync",
+            json!({ "access_token": access, "count": 300 }),
+            json!({ "access_token": access, "count": 0 }),
+        ),
+        (
+            "/transactions/get",
+            json!({ "access_token": access, "start_date": "2020-01-01", "end_date": "2100-01-01", "options": { "count": 300 } }),
+            json!({ "access_token": access, "start_date": "2020-01-01" }),
+        ),
+        (
+            "/institutions/search",
+            json!({ "query": "bank", "country_codes": ["US"], "options": { "include_optional_metadata": true } }),
+            json!({ "query": "", "country_codes": ["US"] }),
+        ),
+        (
+            "/institutions/get_by_id",
+            json!({ "institution_id": "ins_109508", "country_codes": ["US"], "options": { "include_optional_metadata": true } }),
+            json!({ "institution_id": "ins_nope", "country_codes": ["US"] }),
+        ),
+        ("/item/get", json!({ "access_token": access }), json!({ "access_token": "access-sandbox-nope" })),
+        (
+            "/item/webhook/update",
+            json!({ "access_token": access, "webhook": webhook }),
+            json!({ "access_token": access, "webhook": "not a url" }),
+        ),
+        ("/webhook_verification_key/get", json!({ "key_id": kid }), json!({ "key_id": "nope" })),
+        (
+            "/sandbox/public_token/create",
+            json!({ "institution_id": "ins_109512", "initial_products": ["transactions"] }),
+            json!({ "institution_id": "ins_nope", "initial_products": ["transactions"] }),
+        ),
+        (
+            "/sandbox/item/fire_webhook",
+            json!({ "access_token": access, "webhook_code": "SYNC_UPDATES_AVAILABLE" }),
+            json!({ "access_token": access, "webhook_code": "NOT_A_CODE" }),
+        ),
+        (
+            "/sandbox/item/reset_login",
+            json!({ "access_token": access }),
+            json!({ "access_token": "access-sandbox-nope" }),
+        ),
+        ("/item/get", json!({ "access_token": access }), json!({})),
+        ("/item/remove", json!({ "access_token": access }), json!({ "access_token": access })),
+    ];
+    for (path, good, bad) in calls {
+        let (status, body) = plaid.call(path, good).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        schemas.check(path, "200", status, &body);
+        let (status, body) = plaid.call(path, bad).await;
+        assert!(status.is_client_error(), "{path}: {status} {body}");
+        schemas.check(path, "error", status, &body);
+    }
+    // A login-required item's error, and a rate limit, are Plaid errors too.
+    let (status, body) = plaid.call("/accounts/get", json!({ "access_token": "access-sandbox-nope" })).await;
+    schemas.check("/accounts/get", "error", status, &body);
 }
