@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -257,6 +257,24 @@ impl IntoResponse for PlaidError {
 }
 
 type ApiResult = Result<Json<Value>, PlaidError>;
+
+/// A call to Plaid's API, authenticated (credentials in the body or the
+/// headers) and decoded into its typed request; failures answer in Plaid's
+/// error format.
+pub struct PlaidJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<PlaidSandbox>> for PlaidJson<T> {
+    type Rejection = PlaidError;
+
+    async fn from_request(req: Request, sandbox: &Arc<PlaidSandbox>) -> Result<Self, PlaidError> {
+        let headers = req.headers().clone();
+        let Json(body) = Json::<Value>::from_request(req, sandbox)
+            .await
+            .map_err(|_| PlaidError::invalid_request("INVALID_BODY", "body could not be parsed as JSON"))?;
+        authenticate(sandbox, &headers, &body)?;
+        Ok(Self(parse(&body)?))
+    }
+}
 
 /// A fresh Plaid-style request id.
 fn request_id() -> String {
@@ -585,11 +603,8 @@ struct LinkTokenCreateRequest {
 
 async fn link_token_create(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<LinkTokenCreateRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: LinkTokenCreateRequest = parse(&body)?;
     if request.user.as_ref().map(|u| u.client_user_id.trim().is_empty()).unwrap_or(request.user_id.is_none()) {
         return Err(PlaidError::invalid_request(
             "MISSING_FIELDS",
@@ -640,11 +655,8 @@ struct PublicTokenExchangeRequest {
 
 async fn public_token_exchange(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<PublicTokenExchangeRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: PublicTokenExchangeRequest = parse(&body)?;
     let now = sandbox.clock.now();
     let mut state = sandbox.lock();
     let invalid = || {
@@ -675,11 +687,8 @@ struct AccountsGetRequest {
 
 async fn accounts_get(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<AccountsGetRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: AccountsGetRequest = parse(&body)?;
     let now = sandbox.clock.now();
     let mut state = sandbox.lock();
     let item = healthy_item(&mut state, &request.access_token)?;
@@ -710,11 +719,8 @@ struct TransactionsSyncRequest {
 
 async fn transactions_sync(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<TransactionsSyncRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: TransactionsSyncRequest = parse(&body)?;
     let count = request.count.unwrap_or(100);
     if !(1..=500).contains(&count) {
         return Err(PlaidError::invalid_request("INVALID_FIELD", "count must be between 1 and 500"));
@@ -801,11 +807,8 @@ struct TransactionsGetRequest {
 
 async fn transactions_get(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<TransactionsGetRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: TransactionsGetRequest = parse(&body)?;
     if request.end_date < request.start_date {
         return Err(PlaidError::invalid_request("INVALID_FIELD", "end_date must not be before start_date"));
     }
@@ -861,13 +864,7 @@ struct InstitutionsSearchRequest {
     options: Option<InstitutionOptions>,
 }
 
-async fn institutions_search(
-    State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: InstitutionsSearchRequest = parse(&body)?;
+async fn institutions_search(PlaidJson(request): PlaidJson<InstitutionsSearchRequest>) -> ApiResult {
     if request.query.trim().is_empty() {
         return Err(PlaidError::invalid_request("INVALID_FIELD", "query must not be empty"));
     }
@@ -888,13 +885,7 @@ struct InstitutionGetRequest {
     options: Option<InstitutionOptions>,
 }
 
-async fn institutions_get_by_id(
-    State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: InstitutionGetRequest = parse(&body)?;
+async fn institutions_get_by_id(PlaidJson(request): PlaidJson<InstitutionGetRequest>) -> ApiResult {
     let institution = data::institution(&request.institution_id)
         .ok_or_else(|| PlaidError::invalid_input("INVALID_INSTITUTION", "invalid institution_id provided"))?;
     let metadata = request.options.and_then(|o| o.include_optional_metadata).unwrap_or(false);
@@ -906,9 +897,10 @@ struct AccessTokenRequest {
     access_token: String,
 }
 
-async fn item_get(State(sandbox): State<Arc<PlaidSandbox>>, headers: HeaderMap, Json(body): Json<Value>) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: AccessTokenRequest = parse(&body)?;
+async fn item_get(
+    State(sandbox): State<Arc<PlaidSandbox>>,
+    PlaidJson(request): PlaidJson<AccessTokenRequest>,
+) -> ApiResult {
     let mut state = sandbox.lock();
     let item = item_for(&mut state, &request.access_token)?;
     let status = json!({
@@ -920,11 +912,8 @@ async fn item_get(State(sandbox): State<Arc<PlaidSandbox>>, headers: HeaderMap, 
 
 async fn item_remove(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<AccessTokenRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: AccessTokenRequest = parse(&body)?;
     let mut state = sandbox.lock();
     let item = item_for(&mut state, &request.access_token)?;
     item.removed = true;
@@ -942,11 +931,8 @@ struct WebhookUpdateRequest {
 
 async fn item_webhook_update(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<WebhookUpdateRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: WebhookUpdateRequest = parse(&body)?;
     if let Some(url) = &request.webhook
         && url::Url::parse(url).is_err()
     {
@@ -976,11 +962,8 @@ struct VerificationKeyRequest {
 
 async fn webhook_verification_key_get(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<VerificationKeyRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: VerificationKeyRequest = parse(&body)?;
     if request.key_id != sandbox.signer.kid() {
         return Err(PlaidError::invalid_input("INVALID_WEBHOOK_VERIFICATION_KEY_ID", "invalid key_id provided"));
     }
@@ -1009,11 +992,8 @@ struct SandboxPublicTokenCreateRequest {
 
 async fn sandbox_public_token_create(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<SandboxPublicTokenCreateRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: SandboxPublicTokenCreateRequest = parse(&body)?;
     if request.initial_products.is_empty() {
         return Err(PlaidError::invalid_request("INVALID_FIELD", "initial_products must contain at least one product"));
     }
@@ -1055,11 +1035,8 @@ struct FireWebhookRequest {
 
 async fn sandbox_fire_webhook(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<FireWebhookRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: FireWebhookRequest = parse(&body)?;
     let now = sandbox.clock.now();
     let mut state = sandbox.lock();
     let item = item_for(&mut state, &request.access_token)?;
@@ -1152,11 +1129,8 @@ fn login_required_payload(item: &Item) -> Value {
 
 async fn sandbox_reset_login(
     State(sandbox): State<Arc<PlaidSandbox>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
+    PlaidJson(request): PlaidJson<AccessTokenRequest>,
 ) -> ApiResult {
-    authenticate(&sandbox, &headers, &body)?;
-    let request: AccessTokenRequest = parse(&body)?;
     let mut state = sandbox.lock();
     let item = item_for(&mut state, &request.access_token)?;
     item.login_required = true;
@@ -1242,21 +1216,6 @@ async fn inject_faults(State(sandbox): State<Arc<PlaidSandbox>>, req: Request, n
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
-/// Plaid's JSON-body rejection, in Plaid's format.
-async fn json_errors(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
-    let status = res.status();
-    let is_plaid = res.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if (status == StatusCode::BAD_REQUEST
-        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-        || status == StatusCode::UNPROCESSABLE_ENTITY)
-        && !is_plaid
-    {
-        return PlaidError::invalid_request("INVALID_BODY", "body could not be parsed as JSON").into_response();
-    }
-    res
-}
-
 /// The Plaid sandbox's routes, to mount at `/sandbox/plaid`.
 pub fn router(sandbox: Arc<PlaidSandbox>) -> Router {
     let api = Router::new()
@@ -1275,7 +1234,6 @@ pub fn router(sandbox: Arc<PlaidSandbox>) -> Router {
         .route("/sandbox/public_token/create", post(sandbox_public_token_create))
         .route("/sandbox/item/fire_webhook", post(sandbox_fire_webhook))
         .route("/sandbox/item/reset_login", post(sandbox_reset_login))
-        .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn_with_state(sandbox.clone(), inject_faults));
     Router::new()
         .merge(api)
