@@ -66,9 +66,11 @@ impl Sandbox {
             let mut n: u64 = 0;
             loop {
                 tick.tick().await;
-                pluggy.tick();
                 if n.is_multiple_of(30) {
                     plaid.announce_updates();
+                    pluggy.tick();
+                } else {
+                    pluggy.tick_items();
                 }
                 n = n.wrapping_add(1);
             }
