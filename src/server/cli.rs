@@ -37,7 +37,11 @@ pub async fn run() -> ExitCode {
         Command::Migrate => migrate(&cli.config).await,
         Command::RotateKey => rotate_key(&cli.config).await,
         Command::Sandbox { addr } => {
-            let sandbox = Sandbox::new(cli.config.plaid_sandbox_credentials(), Some(&cli.config.data_dir));
+            let sandbox = Sandbox::new(
+                cli.config.plaid_sandbox_credentials(),
+                cli.config.pluggy_sandbox_credentials(),
+                Some(&cli.config.data_dir),
+            );
             sandbox::serve_alone(addr, sandbox).await
         }
     };
@@ -95,7 +99,8 @@ async fn serve(config: Config) -> Result<(), String> {
     // sandbox credentials are accepted then.
     let sandbox = sandbox.any().then(|| {
         let credentials = (sandbox::plaid::DEFAULT_CLIENT_ID.into(), sandbox::plaid::DEFAULT_SECRET.into());
-        Sandbox::new(credentials, Some(&config.data_dir))
+        let pluggy = (sandbox::pluggy::DEFAULT_CLIENT_ID.into(), sandbox::pluggy::DEFAULT_CLIENT_SECRET.into());
+        Sandbox::new(credentials, pluggy, Some(&config.data_dir))
     });
     let sandbox_tasks = sandbox.as_ref().map(Sandbox::spawn_tasks);
     let state = AppState {

@@ -167,6 +167,18 @@ impl Config {
         )
     }
 
+    /// The Pluggy credentials the sandbox accepts: the configured ones, else
+    /// `sandbox-client-id` / `sandbox-client-secret`.
+    pub fn pluggy_sandbox_credentials(&self) -> (String, String) {
+        (
+            self.pluggy_client_id.clone().unwrap_or_else(|| crate::server::sandbox::pluggy::DEFAULT_CLIENT_ID.into()),
+            self.pluggy_client_secret.as_ref().map_or_else(
+                || crate::server::sandbox::pluggy::DEFAULT_CLIENT_SECRET.into(),
+                |s| s.expose().to_owned(),
+            ),
+        )
+    }
+
     /// Cookies get `Secure` everywhere but on plain-http localhost.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"

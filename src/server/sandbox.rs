@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod faults;
 pub mod plaid;
+pub mod pluggy;
 pub mod png;
 pub mod rng;
 
@@ -18,18 +19,25 @@ use axum::Router;
 
 use self::clock::Clock;
 use self::plaid::PlaidSandbox;
+use self::pluggy::PluggySandbox;
 
 /// The emulated providers.
 #[derive(Clone)]
 pub struct Sandbox {
     pub clock: Arc<Clock>,
     pub plaid: Arc<PlaidSandbox>,
+    pub pluggy: Arc<PluggySandbox>,
 }
 
 impl Sandbox {
-    /// A sandbox accepting `plaid_credentials`, remembering its items under
-    /// `state_dir` when given (so they survive a restart).
-    pub fn new(plaid_credentials: (String, String), state_dir: Option<&Path>) -> Self {
+    /// A sandbox accepting `plaid_credentials` and `pluggy_credentials`,
+    /// remembering its Plaid items under `state_dir` when given (so they
+    /// survive a restart; Pluggy items live in memory only).
+    pub fn new(
+        plaid_credentials: (String, String),
+        pluggy_credentials: (String, String),
+        state_dir: Option<&Path>,
+    ) -> Self {
         let clock = Arc::new(Clock::default());
         let plaid = PlaidSandbox::new(
             plaid_credentials.0,
@@ -37,22 +45,34 @@ impl Sandbox {
             state_dir.map(|d| d.join("sandbox-plaid.json")),
             clock.clone(),
         );
-        Self { clock, plaid }
+        let pluggy = PluggySandbox::new(pluggy_credentials.0, pluggy_credentials.1, clock.clone());
+        Self { clock, plaid, pluggy }
     }
 
     /// The routes to mount at `/sandbox`.
     pub fn router(&self) -> Router {
-        Router::new().nest("/plaid", plaid::router(self.plaid.clone()))
+        Router::new()
+            .nest("/plaid", plaid::router(self.plaid.clone()))
+            .nest("/pluggy", pluggy::router(self.pluggy.clone()))
     }
 
-    /// Starts the background work: announcing new transactions by webhook.
+    /// Starts the background work: announcing new transactions by webhook,
+    /// and moving Pluggy items along (every second: their runs take seconds).
     pub fn spawn_tasks(&self) -> tokio::task::JoinHandle<()> {
         let plaid = self.plaid.clone();
+        let pluggy = self.pluggy.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut n: u64 = 0;
             loop {
                 tick.tick().await;
-                plaid.announce_updates();
+                if n.is_multiple_of(30) {
+                    plaid.announce_updates();
+                    pluggy.tick();
+                } else {
+                    pluggy.tick_items();
+                }
+                n = n.wrapping_add(1);
             }
         })
     }
@@ -67,7 +87,7 @@ pub async fn serve_alone(addr: SocketAddr, sandbox: Sandbox) -> Result<(), Strin
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let tasks = sandbox.spawn_tasks();
     let app = Router::new().nest("/sandbox", sandbox.router());
-    println!("Sandbox listening on http://{local}/sandbox/plaid");
+    println!("Sandbox listening on http://{local}/sandbox/plaid and http://{local}/sandbox/pluggy");
     let served = axum::serve(listener, app).await;
     tasks.abort();
     served.map_err(|e| format!("sandbox server error: {e}"))

@@ -35,7 +35,11 @@ async fn serve(router: Router) -> (String, tokio::task::JoinHandle<()>) {
 
 impl Plaid {
     async fn start() -> Self {
-        let sandbox = Sandbox::new(("sandbox_client_id".into(), "sandbox_secret".into()), None);
+        let sandbox = Sandbox::new(
+            ("sandbox_client_id".into(), "sandbox_secret".into()),
+            ("sandbox-client-id".into(), "sandbox-client-secret".into()),
+            None,
+        );
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
         let sandbox = sandbox.clone();
         let webhooks: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
