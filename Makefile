@@ -15,7 +15,8 @@ CARGO_LEPTOS_VERSION := 0.3.11
 WASM_BINDGEN_VERSION := 0.2.130
 # Debian's binaryen (108) produces broken wasm for this toolchain; npm's 132 works.
 BINARYEN_VERSION     := 132.0.0
-# Plaid's official Python client, to prove the sandbox speaks Plaid.
+# Plaid's official Python client, to prove the sandbox speaks Plaid (pluggy-sdk
+# is pinned in end2end/package.json).
 PLAID_PYTHON_VERSION := 46.0.0
 TOOLS_DIR            ?= $(HOME)/.cache/tributary-tools
 CARGO_BIN            := $(HOME)/.cargo/bin
@@ -30,7 +31,7 @@ PG_SOCKET   := /var/run/postgresql
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps toolchain tools npm-deps browser postgres build build-release \
-        fmt-check clippy unit-test e2e plaid-python clean
+        fmt-check clippy unit-test e2e official-clients clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,7 +40,7 @@ run: deps build-release ## Install what is missing, build, and serve on SQLite w
 	@echo "Starting Tributary at http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C to stop)"
 	./target/release/tributary serve
 
-test: deps browser fmt-check clippy unit-test e2e plaid-python ## Everything CI runs
+test: deps browser fmt-check clippy unit-test e2e official-clients ## Everything CI runs
 	@echo "All checks passed."
 
 # ---------------------------------------------------------------- tools
@@ -120,8 +121,9 @@ e2e: build-release npm-deps browser
 	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	  npx playwright test
 
-# Plaid's official Python client against `tributary sandbox`, host changed only.
-plaid-python: build-release
+# The providers' official clients (plaid-python, pluggy-sdk) against
+# `tributary sandbox`, with only the host / base URL changed.
+official-clients: build-release npm-deps
 	@if ! $(TOOLS_DIR)/pyenv/bin/pip show plaid-python 2>/dev/null | grep -qx "Version: $(PLAID_PYTHON_VERSION)"; then \
 	  python3 -m venv $(TOOLS_DIR)/pyenv && \
 	  $(TOOLS_DIR)/pyenv/bin/pip install --quiet plaid-python==$(PLAID_PYTHON_VERSION); \
@@ -131,7 +133,8 @@ plaid-python: build-release
 	TRIBUTARY_DATA_DIR=$$dir ./target/release/tributary sandbox --addr 127.0.0.1:$$port > $$dir/sandbox.log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; rm -rf '$$dir EXIT; \
 	for i in $$(seq 1 50); do grep -q listening $$dir/sandbox.log && break; sleep 0.1; done; \
-	$(TOOLS_DIR)/pyenv/bin/python end2end/plaid_python_flow.py http://127.0.0.1:$$port/sandbox/plaid
+	$(TOOLS_DIR)/pyenv/bin/python end2end/plaid_python_flow.py http://127.0.0.1:$$port/sandbox/plaid && \
+	node end2end/pluggy_sdk_flow.mjs http://127.0.0.1:$$port/sandbox/pluggy
 
 clean: ## Remove build output and local data
 	cargo clean

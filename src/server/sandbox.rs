@@ -9,6 +9,8 @@ pub mod plaid;
 pub mod pluggy;
 pub mod png;
 pub mod rng;
+#[cfg(test)]
+pub(crate) mod schema_check;
 
 use std::net::SocketAddr;
 use std::path::Path;

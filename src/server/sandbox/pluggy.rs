@@ -1231,7 +1231,8 @@ async fn webhook_create(State(sb): State<Shared>, Json(body): Json<WebhookBody>)
     };
     let out = hook.json();
     sb.lock().webhooks.push(hook);
-    Json(out).into_response()
+    // Pluggy answers a created webhook with 201.
+    (StatusCode::CREATED, Json(out)).into_response()
 }
 
 async fn webhook_get(State(sb): State<Shared>, Path(id): Path<String>) -> Response {

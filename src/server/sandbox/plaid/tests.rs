@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::server::sandbox::Sandbox;
+use crate::server::sandbox::{Sandbox, schema_check};
 
 struct Plaid {
     sandbox: Sandbox,
@@ -458,64 +458,24 @@ async fn bad_requests_are_answered_like_plaid() {
     }
 }
 
-/// Plaid's response schemas (from `openapi_subset.json`, made from Plaid's
-/// official OpenAPI document) as JSON Schema: OpenAPI 3.0's `nullable` becomes
-/// "or null", component references point into `$defs`.
+/// Plaid's response schemas, from `openapi_subset.json` (made from Plaid's
+/// official OpenAPI document by `openapi_subset.py`).
 struct PlaidSchemas {
     responses: Value,
-    defs: Value,
+    components: Value,
 }
 
 impl PlaidSchemas {
     fn load() -> Self {
         let subset: Value = serde_json::from_str(include_str!("openapi_subset.json")).expect("subset json");
-        Self { responses: subset["responses"].clone(), defs: to_json_schema(&subset["schemas"]) }
+        Self { responses: subset["responses"].clone(), components: subset["schemas"].clone() }
     }
 
     fn check(&self, path: &str, kind: &str, status: StatusCode, body: &Value) {
         let name = self.responses[path][kind].as_str().unwrap_or_else(|| panic!("no schema for {path} {kind}"));
-        let schema = json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$defs": self.defs,
-            "$ref": format!("#/$defs/{name}"),
-        });
-        let validator = jsonschema::validator_for(&schema).expect("valid schema");
-        let errors: Vec<String> =
-            validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
+        let errors = schema_check::violations(&self.components, &schema, body);
         assert!(errors.is_empty(), "{path} ({status}) does not match {name}:\n{}", errors.join("\n"));
-    }
-}
-
-fn to_json_schema(node: &Value) -> Value {
-    match node {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for (key, value) in map {
-                match key.as_str() {
-                    "nullable" => {}
-                    "$ref" => {
-                        let target = value.as_str().unwrap_or_default().replace("#/components/schemas/", "#/$defs/");
-                        out.insert(key.clone(), json!(target));
-                    }
-                    _ => {
-                        out.insert(key.clone(), to_json_schema(value));
-                    }
-                }
-            }
-            if map.get("nullable") == Some(&json!(true)) {
-                // An enum that lists null keeps it; otherwise null is added.
-                if let Some(Value::Array(values)) = out.get_mut("enum")
-                    && !values.contains(&Value::Null)
-                {
-                    values.push(Value::Null);
-                }
-                json!({ "anyOf": [Value::Object(out), { "type": "null" }] })
-            } else {
-                Value::Object(out)
-            }
-        }
-        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
-        other => other.clone(),
     }
 }
 

@@ -127,7 +127,7 @@ pub fn connector_json(c: &ConnectorSpec, base: &str) -> Value {
         ],
         "hasMFA": c.mfa,
         "oauth": false,
-        "health": {"status": "ONLINE", "stage": null},
+        "health": {"status": "ONLINE"},
         "products": ["ACCOUNTS", "CREDIT_CARDS", "TRANSACTIONS", "PAYMENT_DATA"],
         "isSandbox": c.sandbox,
         "isOpenFinance": false,
@@ -566,8 +566,9 @@ impl Dress<'_> {
                 "billForecastDate": forecast,
             })
         });
-        json!({
-            "id": self.id(t),
+        let id = self.id(t);
+        let mut value = json!({
+            "id": id,
             "accountId": account_id(self.item_id, t.account),
             "date": iso(t.at),
             "description": description,
@@ -580,14 +581,32 @@ impl Dress<'_> {
             "balance": balance.map(money),
             "category": category_name(t.category),
             "categoryId": t.category,
-            "providerCode": null,
-            "providerId": null,
+            "providerCode": crate::server::sandbox::rng::Rng::new(&id).digits(10),
             "operationType": null,
             "paymentData": payment,
             "creditCardMetadata": card,
             "merchant": t.merchant.map(|(name, business, cnpj)| json!({"name": name, "businessName": business, "cnpj": cnpj, "category": category_name(t.category)})),
             "createdAt": iso(self.created_at(t)),
             "updatedAt": iso(self.updated_at(t)),
-        })
+        });
+        // Pluggy leaves these out when they do not apply (the schema has no
+        // null for them).
+        if let Value::Object(fields) = &mut value {
+            fields.retain(|k, v| !(matches!(k.as_str(), "paymentData" | "merchant") && v.is_null()));
+            for key in ["paymentData", "creditCardMetadata", "merchant"] {
+                if let Some(part) = fields.get_mut(key) {
+                    drop_nulls(part);
+                }
+            }
+        }
+        value
+    }
+}
+
+/// Removes every null member, at any depth: Pluggy omits what it does not know.
+fn drop_nulls(value: &mut Value) {
+    if let Value::Object(fields) = value {
+        fields.retain(|_, v| !v.is_null());
+        fields.values_mut().for_each(drop_nulls);
     }
 }
