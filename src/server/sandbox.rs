@@ -11,6 +11,8 @@ pub mod png;
 pub mod rng;
 #[cfg(test)]
 pub(crate) mod schema_check;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::net::SocketAddr;
 use std::path::Path;

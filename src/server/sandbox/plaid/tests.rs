@@ -1,10 +1,7 @@
 //! The Plaid sandbox over real HTTP, as a Plaid client sees it.
 
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::routing::post;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Verifier as _;
@@ -13,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::server::sandbox::test_support::{Received, serve, webhook_receiver};
 use crate::server::sandbox::{Sandbox, schema_check};
 
 struct Plaid {
@@ -20,17 +18,8 @@ struct Plaid {
     base: String,
     http: reqwest::Client,
     webhook_url: String,
-    webhooks: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    webhooks: Received,
     _servers: Vec<tokio::task::JoinHandle<()>>,
-}
-
-async fn serve(router: Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (format!("http://{addr}"), handle)
 }
 
 impl Plaid {
@@ -42,23 +31,12 @@ impl Plaid {
         );
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
         let sandbox = sandbox.clone();
-        let webhooks: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
-        let sink = webhooks.clone();
-        let receiver = Router::new().route(
-            "/hook",
-            post(move |headers: HeaderMap, body: String| {
-                let sink = sink.clone();
-                async move {
-                    sink.lock().expect("lock").push((headers, body));
-                }
-            }),
-        );
-        let (hook_base, hook) = serve(receiver).await;
+        let (webhook_url, webhooks, hook) = webhook_receiver().await;
         Self {
             sandbox,
             base: format!("{base}/sandbox/plaid"),
             http: reqwest::Client::new(),
-            webhook_url: format!("{hook_base}/hook"),
+            webhook_url,
             webhooks,
             _servers: vec![api, hook],
         }

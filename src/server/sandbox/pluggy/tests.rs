@@ -1,34 +1,22 @@
 //! The Pluggy sandbox over real HTTP, as a Pluggy client sees it.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::routing::post;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::server::sandbox::Sandbox;
-
-type Hooks = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+use crate::server::sandbox::test_support::{Received, serve, webhook_receiver};
 
 struct Pluggy {
     base: String,
     http: reqwest::Client,
     key: String,
     hook_url: String,
-    hooks: Hooks,
+    hooks: Received,
     _servers: Vec<tokio::task::JoinHandle<()>>,
-}
-
-async fn serve(router: Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (format!("http://{addr}"), handle)
 }
 
 impl Pluggy {
@@ -39,18 +27,7 @@ impl Pluggy {
             None,
         );
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
-        let hooks: Hooks = Arc::default();
-        let sink = hooks.clone();
-        let receiver = Router::new().route(
-            "/hook",
-            post(move |headers: HeaderMap, body: axum::Json<Value>| {
-                let sink = sink.clone();
-                async move {
-                    sink.lock().expect("lock").push((headers, body.0));
-                }
-            }),
-        );
-        let (hook_base, hook) = serve(receiver).await;
+        let (hook_url, hooks, hook) = webhook_receiver().await;
         let http = reqwest::Client::new();
         let base = format!("{base}/sandbox/pluggy");
         let res = http
@@ -61,7 +38,7 @@ impl Pluggy {
             .expect("auth");
         assert_eq!(res.status(), StatusCode::OK);
         let key = res.json::<Value>().await.expect("json")["apiKey"].as_str().expect("apiKey").to_owned();
-        Self { base, http, key, hook_url: format!("{hook_base}/hook"), hooks, _servers: vec![api, hook] }
+        Self { base, http, key, hook_url, hooks, _servers: vec![api, hook] }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -138,14 +115,21 @@ impl Pluggy {
 
     async fn wait_hook(&self, pred: impl Fn(&HeaderMap, &Value) -> bool) -> (HeaderMap, Value) {
         for _ in 0..100 {
-            if let Some(hit) = self.hooks.lock().expect("lock").iter().find(|(h, v)| pred(h, v)).cloned() {
+            let parsed: Vec<(HeaderMap, Value)> = self
+                .hooks
+                .lock()
+                .expect("lock")
+                .iter()
+                .map(|(h, body)| (h.clone(), serde_json::from_str(body).unwrap_or(Value::Null)))
+                .collect();
+            if let Some(hit) = parsed.into_iter().find(|(h, v)| pred(h, v)) {
                 return hit;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!(
             "no such webhook; got {:?}",
-            self.hooks.lock().expect("lock").iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()
+            self.hooks.lock().expect("lock").iter().map(|(_, body)| body.clone()).collect::<Vec<_>>()
         );
     }
 }
