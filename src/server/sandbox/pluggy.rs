@@ -1231,8 +1231,9 @@ async fn webhook_create(State(sb): State<Shared>, Json(body): Json<WebhookBody>)
     };
     let out = hook.json();
     sb.lock().webhooks.push(hook);
-    // Pluggy answers a created webhook with 201.
-    (StatusCode::CREATED, Json(out)).into_response()
+    // 200, not the 201 Pluggy's OpenAPI document lists: the official SDK
+    // (pluggy-sdk) refuses any write answered with other than 200.
+    Json(out).into_response()
 }
 
 async fn webhook_get(State(sb): State<Shared>, Path(id): Path<String>) -> Response {

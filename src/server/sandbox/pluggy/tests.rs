@@ -382,7 +382,7 @@ async fn webhooks_carry_registration_headers_and_faults_apply() {
     let (status, hook) = p
         .post("/webhooks", json!({"url": p.hook_url, "event": "item/created", "headers": {"X-Secret": "s3cret"}}))
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    assert_eq!(status, StatusCode::OK, "{hook}");
     let (_, list) = p.get("/webhooks").await;
     assert_eq!(list["total"], 1);
     let item = p.create(0, "user-ok").await;
@@ -448,7 +448,10 @@ fn check_schema(subset: &Value, operation: &str, status: StatusCode, body: &Valu
         "/operationTypeAdditionalInfo",
         "/amountInAccountCurrency",
     ];
-    let schema = &subset["responses"][operation][status.as_str()];
+    // Pluggy's document lists 201 for a created webhook, but its official SDK
+    // accepts only 200 for writes, so the API answers 200 with that body.
+    let documented = if operation == "POST /webhooks" && status == StatusCode::OK { "201" } else { status.as_str() };
+    let schema = &subset["responses"][operation][documented];
     assert!(!schema.is_null(), "{operation}: Pluggy documents no {status} answer ({body})");
     let errors: Vec<String> = crate::server::sandbox::schema_check::violations(&subset["schemas"], schema, body)
         .into_iter()
