@@ -19,11 +19,50 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use axum::{Json, Router};
+use chrono::SecondsFormat;
 
 use self::clock::Clock;
+use self::faults::{FaultRule, Faults};
 use self::plaid::PlaidSandbox;
 use self::pluggy::PluggySandbox;
+
+/// What every provider emulation shares with the control API.
+pub trait Emulator: Send + Sync + 'static {
+    /// The sandbox clock the emulation reads.
+    fn clock(&self) -> &Clock;
+    /// Its pending injected faults.
+    fn faults(&self) -> &Faults;
+}
+
+/// `GET /__control/clock`: the sandbox's current time.
+pub async fn control_clock_now<E: Emulator>(State(emulator): State<Arc<E>>) -> Json<serde_json::Value> {
+    let now = emulator.clock().now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    Json(serde_json::json!({ "now": now }))
+}
+
+/// `POST /__control/faults`: the next N calls of a path fail.
+pub async fn control_faults_add<E: Emulator>(
+    State(emulator): State<Arc<E>>,
+    Json(rule): Json<FaultRule>,
+) -> StatusCode {
+    emulator.faults().add(rule);
+    StatusCode::NO_CONTENT
+}
+
+/// `DELETE /__control/faults`: forget every pending fault.
+pub async fn control_faults_clear<E: Emulator>(State(emulator): State<Arc<E>>) -> StatusCode {
+    emulator.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+/// A widget script or page, served fresh every time.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
 
 /// The emulated providers.
 #[derive(Clone)]

@@ -29,8 +29,9 @@ use self::data::{AccountSpec, Institution, TxnData};
 use self::state::{Item, LinkToken, PlaidState, PublicToken};
 use self::webhooks::WebhookSigner;
 use crate::server::sandbox::clock::Clock;
-use crate::server::sandbox::faults::{FaultKind, FaultRule, Faults};
+use crate::server::sandbox::faults::{FaultKind, Faults};
 use crate::server::sandbox::rng::Rng;
+use crate::server::sandbox::{Emulator, control_clock_now, control_faults_add, control_faults_clear};
 
 /// The client id the sandbox accepts unless told otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "sandbox_client_id";
@@ -116,6 +117,16 @@ impl PlaidSandbox {
         if changed {
             self.save(&mut state);
         }
+    }
+}
+
+impl Emulator for PlaidSandbox {
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
     }
 }
 
@@ -776,9 +787,11 @@ async fn transactions_sync(
     let touched_accounts: Vec<Value> =
         accounts.iter().filter(|a| touched.contains(&a.index)).map(|a| account_json(a, &lives, item_now)).collect();
     if first_call {
+        // Only the first sync changes what the sandbox remembers; later
+        // pages are reads and need not rewrite the state file.
         item.announced_until = item_now;
+        sandbox.save(&mut state);
     }
-    sandbox.save(&mut state);
     ok(json!({
         "added": added,
         "modified": modified,
@@ -1169,21 +1182,6 @@ async fn control_clock(State(sandbox): State<Arc<PlaidSandbox>>, Json(request): 
     Json(json!({ "now": rfc3339(now) })).into_response()
 }
 
-async fn control_clock_get(State(sandbox): State<Arc<PlaidSandbox>>) -> Json<Value> {
-    Json(json!({ "now": rfc3339(sandbox.clock.now()) }))
-}
-
-/// `POST /__control/faults`: the next N calls of a path fail.
-async fn control_faults(State(sandbox): State<Arc<PlaidSandbox>>, Json(rule): Json<FaultRule>) -> StatusCode {
-    sandbox.faults.add(rule);
-    StatusCode::NO_CONTENT
-}
-
-async fn control_faults_clear(State(sandbox): State<Arc<PlaidSandbox>>) -> StatusCode {
-    sandbox.faults.clear();
-    StatusCode::NO_CONTENT
-}
-
 /// Applies injected faults to API calls before they reach their handler.
 async fn inject_faults(State(sandbox): State<Arc<PlaidSandbox>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
@@ -1238,8 +1236,11 @@ pub fn router(sandbox: Arc<PlaidSandbox>) -> Router {
     Router::new()
         .merge(api)
         .merge(link::router())
-        .route("/__control/clock", post(control_clock).get(control_clock_get))
-        .route("/__control/faults", post(control_faults).delete(control_faults_clear))
+        .route("/__control/clock", post(control_clock).get(control_clock_now::<PlaidSandbox>))
+        .route(
+            "/__control/faults",
+            post(control_faults_add::<PlaidSandbox>).delete(control_faults_clear::<PlaidSandbox>),
+        )
         .with_state(sandbox)
 }
 

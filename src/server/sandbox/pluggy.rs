@@ -21,11 +21,12 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
 
 use self::data::{AccountKind, Dress, Txn, iso, money};
 use crate::server::sandbox::clock::Clock;
-use crate::server::sandbox::faults::{FaultKind, FaultRule, Faults};
-use crate::server::sandbox::png;
+use crate::server::sandbox::faults::{FaultKind, Faults};
+use crate::server::sandbox::{Emulator, asset, control_clock_now, control_faults_add, control_faults_clear, png};
 
 /// The client id the sandbox accepts unless told otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client-id";
@@ -231,6 +232,16 @@ pub struct PluggySandbox {
 }
 
 type Shared = Arc<PluggySandbox>;
+
+impl Emulator for PluggySandbox {
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+}
 
 impl PluggySandbox {
     /// A sandbox accepting `client_id`/`client_secret`.
@@ -456,7 +467,7 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.ct_eq(b).into()
 }
 
 /// An error in Pluggy's shape.
@@ -860,7 +871,7 @@ async fn item_delete(
 
 /// An item's visible transactions (sorted by date, then id), with the
 /// dressing that renders them; `None` before the first successful sync.
-fn world(sb: &PluggySandbox, item: &ItemRec) -> Option<(Vec<Txn>, DateTime<Utc>, DateTime<Utc>)> {
+fn world(sb: &PluggySandbox, item: &ItemRec) -> Option<World> {
     let synced = item.first_sync?;
     let now = item.now(sb.clock.now());
     let mut txns = data::timeline(&item.seed(), history_start(synced), now);
@@ -1009,16 +1020,21 @@ async fn account_get(State(sb): State<Shared>, Path(id): Path<String>) -> Respon
     }
 }
 
-/// An account's transactions as JSON, oldest first, with running balances on bank accounts.
+/// An item's world: its visible transactions, first sync and time.
+type World = (Vec<Txn>, DateTime<Utc>, DateTime<Utc>);
+
+/// An account's transactions as JSON, oldest first, with running balances on
+/// bank accounts, from its item's `world` (computed once per item by callers).
 fn account_transactions(
-    sb: &PluggySandbox,
     item: &ItemRec,
+    world: &World,
     kind: AccountKind,
 ) -> Vec<(Value, DateTime<Utc>, DateTime<Utc>)> {
-    let Some((txns, synced, now)) = world(sb, item) else { return Vec::new() };
+    let (txns, synced, now) = world;
+    let (synced, now) = (*synced, *now);
     let dress = Dress { item_id: &item.id, synced, now };
     let mut running =
-        balance(&txns, kind, now) - txns.iter().filter(|t| t.account == kind).map(|t| t.cents).sum::<i64>();
+        balance(txns, kind, now) - txns.iter().filter(|t| t.account == kind).map(|t| t.cents).sum::<i64>();
     txns.iter()
         .filter(|t| t.account == kind)
         .map(|t| {
@@ -1091,7 +1107,8 @@ fn filtered(
         return Err(Box::new(error(StatusCode::NOT_FOUND, Some("ACCOUNT_NOT_FOUND"), "Account not found")));
     };
     drop(state);
-    Ok(account_transactions(sb, &item, kind)
+    let Some(world) = world(sb, &item) else { return Ok(Vec::new()) };
+    Ok(account_transactions(&item, &world, kind)
         .into_iter()
         .filter(|(_, at, _)| from.is_none_or(|f| at.date_naive() >= f) && to.is_none_or(|t| at.date_naive() <= t))
         .filter(|(_, _, created)| created_from.is_none_or(|c| *created >= c))
@@ -1177,8 +1194,9 @@ async fn transactions_page(State(sb): State<Shared>, Query(q): Query<TxnQuery>) 
 async fn transaction_get(State(sb): State<Shared>, Path(id): Path<String>) -> Response {
     let items: Vec<ItemRec> = sb.lock().items.values().cloned().collect();
     for item in &items {
+        let Some(world) = world(&sb, item) else { continue };
         for kind in AccountKind::ALL {
-            if let Some((v, _, _)) = account_transactions(&sb, item, kind)
+            if let Some((v, _, _)) = account_transactions(item, &world, kind)
                 .into_iter()
                 .find(|(v, _, _)| v["id"].as_str() == Some(id.as_str()))
             {
@@ -1320,20 +1338,6 @@ async fn control_clock(State(sb): State<Shared>, Json(req): Json<ClockRequest>) 
     Json(json!({"now": iso(now)})).into_response()
 }
 
-async fn control_clock_get(State(sb): State<Shared>) -> Json<Value> {
-    Json(json!({"now": iso(sb.clock.now())}))
-}
-
-async fn control_faults(State(sb): State<Shared>, Json(rule): Json<FaultRule>) -> StatusCode {
-    sb.faults.add(rule);
-    StatusCode::NO_CONTENT
-}
-
-async fn control_faults_clear(State(sb): State<Shared>) -> StatusCode {
-    sb.faults.clear();
-    StatusCode::NO_CONTENT
-}
-
 #[derive(Deserialize)]
 struct ForceStatus {
     status: String,
@@ -1442,10 +1446,6 @@ async fn json_errors(req: Request, next: Next) -> Response {
     res
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
-}
-
 /// The Pluggy sandbox's routes, to mount at `/sandbox/pluggy`.
 pub fn router(sandbox: Arc<PluggySandbox>) -> Router {
     let webhooks = Router::new()
@@ -1485,8 +1485,11 @@ pub fn router(sandbox: Arc<PluggySandbox>) -> Router {
             "/__connect/demo.js",
             get(|| async { asset("text/javascript; charset=utf-8", include_str!("pluggy/connect_demo.js")) }),
         )
-        .route("/__control/clock", post(control_clock).get(control_clock_get))
-        .route("/__control/faults", post(control_faults).delete(control_faults_clear))
+        .route("/__control/clock", post(control_clock).get(control_clock_now::<PluggySandbox>))
+        .route(
+            "/__control/faults",
+            post(control_faults_add::<PluggySandbox>).delete(control_faults_clear::<PluggySandbox>),
+        )
         .route("/__control/items/{id}/status", post(control_item_status))
         .with_state(sandbox)
 }

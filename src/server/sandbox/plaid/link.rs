@@ -7,8 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::TimeDelta;
@@ -17,15 +16,13 @@ use serde_json::{Value, json};
 
 use super::data::{self, AccountSpec};
 use super::state::{LinkLogin, LinkToken, PlaidState};
+use crate::server::sandbox::asset;
+
 use super::{LoginOutcome, MFA_CODE, NewItem, PlaidError, PlaidSandbox, check_login, create_item, ok};
 
 const SCRIPT: &str = include_str!("link.js");
 const DEMO_HTML: &str = include_str!("link_demo.html");
 const DEMO_JS: &str = include_str!("link_demo.js");
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
-}
 
 /// The routes of the Link emulation (inside `/sandbox/plaid`).
 pub fn router() -> Router<Arc<PlaidSandbox>> {
