@@ -53,3 +53,41 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials").field("email", &self.email).field("password", &"<redacted>").finish()
     }
 }
+
+/// A bank data aggregator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Plaid,
+    Pluggy,
+}
+
+impl ProviderKind {
+    /// Both, in the order the UI lists them.
+    pub const ALL: [Self; 2] = [Self::Plaid, Self::Pluggy];
+
+    /// The name stored in the database and used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plaid => "plaid",
+            Self::Pluggy => "pluggy",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Plaid => "Plaid",
+            Self::Pluggy => "Pluggy",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "plaid" => Some(Self::Plaid),
+            "pluggy" => Some(Self::Pluggy),
+            _ => None,
+        }
+    }
+}

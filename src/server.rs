@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod fn_context;
+pub mod money;
+pub mod provider;
 pub mod rate_limit;
 pub mod routes;
 pub mod sandbox;

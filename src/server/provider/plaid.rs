@@ -1,0 +1,1 @@
+//! The Plaid client and its [`Provider`](super::Provider) implementation.

@@ -1,0 +1,1 @@
+//! The Pluggy client and its [`Provider`](super::Provider) implementation.
