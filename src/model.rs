@@ -91,3 +91,68 @@ impl ProviderKind {
         }
     }
 }
+
+/// A connection's health (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Active,
+    Syncing,
+    NeedsRelink,
+    Expiring,
+    RateLimited,
+    Error,
+    Revoked,
+    Disconnected,
+}
+
+impl ConnectionStatus {
+    /// The name stored in the database and sent in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Syncing => "syncing",
+            Self::NeedsRelink => "needs_relink",
+            Self::Expiring => "expiring",
+            Self::RateLimited => "rate_limited",
+            Self::Error => "error",
+            Self::Revoked => "revoked",
+            Self::Disconnected => "disconnected",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Active,
+            Self::Syncing,
+            Self::NeedsRelink,
+            Self::Expiring,
+            Self::RateLimited,
+            Self::Error,
+            Self::Revoked,
+            Self::Disconnected,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    /// A short label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "Up to date",
+            Self::Syncing => "Syncing",
+            Self::NeedsRelink => "Sign-in needed",
+            Self::Expiring => "Access expiring",
+            Self::RateLimited => "Waiting to retry",
+            Self::Error => "Sync failed",
+            Self::Revoked => "Access revoked",
+            Self::Disconnected => "Disconnected",
+        }
+    }
+
+    /// Whether the one fix is to open the widget in update mode.
+    pub fn needs_relink(self) -> bool {
+        matches!(self, Self::NeedsRelink | Self::Expiring | Self::Revoked)
+    }
+}

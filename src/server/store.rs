@@ -3,6 +3,8 @@
 //! [`postgres`] hold only what their dialects do differently. The backend is
 //! chosen by the `DATABASE_URL` scheme.
 
+pub mod bank;
+pub mod jobs;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
@@ -13,6 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+pub use self::bank::BankStore;
+pub use self::jobs::JobStore;
 use crate::model::User;
 use crate::server::config::DatabaseUrl;
 
@@ -143,9 +147,10 @@ pub struct ConnectionSyncStatus {
     pub sync_queued: bool,
 }
 
-/// The domain operations on the database.
+/// The domain operations on the database: accounts and sessions here, bank
+/// data in [`BankStore`], the sync queue in [`JobStore`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: BankStore + JobStore + Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
 
@@ -247,6 +252,8 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     })
 }
 
+#[cfg(test)]
+mod bank_suite;
 #[cfg(test)]
 mod suite;
 #[cfg(test)]

@@ -34,6 +34,8 @@ impl Dialect for Postgres {
         "select currency, category, total from get_user_spending_by_category($1, $2, $3)";
     const CONNECTION_SYNC_STATUS: &'static str = "select * from get_connection_sync_status($1)";
 
+    const SKIP_LOCKED: &'static str = " for update skip locked";
+
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -5,9 +5,11 @@
 //! summary figures, which PostgreSQL answers with its SQL functions — comes
 //! from the [`Dialect`] each backend implements.
 
-use async_trait::async_trait;
+mod bank;
+mod jobs;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{Database, Decode, Encode, FromRow, Pool, Type};
 use uuid::Uuid;
 
 use super::{
@@ -36,6 +38,9 @@ pub trait Dialect: Database {
     const SPENDING_BY_CATEGORY: &'static str;
     /// The columns of [`ConnectionSyncStatus`] for `$1` = connection id.
     const CONNECTION_SYNC_STATUS: &'static str;
+    /// What ends the job-claiming subquery: PostgreSQL skips rows another
+    /// instance is claiming; SQLite has one writer at a time anyway.
+    const SKIP_LOCKED: &'static str;
 
     /// Rows a statement changed (sqlx has no trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
@@ -108,25 +113,39 @@ struct SyncStatusRow {
     sync_queued: bool,
 }
 
-#[async_trait]
-impl<DB> Store for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-    DbUuid: Column<DB>,
-    Option<DbUuid>: Column<DB>,
-    String: Column<DB>,
-    Option<String>: Column<DB>,
-    Vec<u8>: Column<DB>,
-    i64: Column<DB>,
-    bool: Column<DB>,
-    DateTime<Utc>: Column<DB>,
-    Option<DateTime<Utc>>: Column<DB>,
-    NaiveDate: Column<DB>,
-{
+/// Implements a store trait for [`SqlStore`] over any backend that speaks
+/// the column types the shared SQL uses.
+macro_rules! sql_impl {
+    ($trait:ident { $($body:tt)* }) => {
+        #[async_trait::async_trait]
+        impl<DB> $trait for $crate::server::store::sql::SqlStore<DB>
+        where
+            DB: $crate::server::store::sql::Dialect,
+            for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+            for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+            for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+            usize: sqlx::ColumnIndex<DB::Row>,
+            $crate::server::store::sql::DbUuid: $crate::server::store::sql::Column<DB>,
+            Option<$crate::server::store::sql::DbUuid>: $crate::server::store::sql::Column<DB>,
+            String: $crate::server::store::sql::Column<DB>,
+            Option<String>: $crate::server::store::sql::Column<DB>,
+            Vec<u8>: $crate::server::store::sql::Column<DB>,
+            i64: $crate::server::store::sql::Column<DB>,
+            Option<i64>: $crate::server::store::sql::Column<DB>,
+            bool: $crate::server::store::sql::Column<DB>,
+            Option<bool>: $crate::server::store::sql::Column<DB>,
+            chrono::DateTime<chrono::Utc>: $crate::server::store::sql::Column<DB>,
+            Option<chrono::DateTime<chrono::Utc>>: $crate::server::store::sql::Column<DB>,
+            chrono::NaiveDate: $crate::server::store::sql::Column<DB>,
+            Option<chrono::NaiveDate>: $crate::server::store::sql::Column<DB>,
+        {
+            $($body)*
+        }
+    };
+}
+pub(crate) use sql_impl;
+
+sql_impl!(Store {
     fn backend(&self) -> &'static str {
         DB::BACKEND
     }
@@ -432,4 +451,4 @@ where
             sync_queued: r.sync_queued,
         }))
     }
-}
+});

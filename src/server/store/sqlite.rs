@@ -97,6 +97,8 @@ impl Dialect for Sqlite {
                                           order by s.started_at desc limit 1) \
          where c.id = $1";
 
+    const SKIP_LOCKED: &'static str = "";
+
     fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         result.rows_affected()
     }
