@@ -32,6 +32,12 @@ pub enum AppError {
     /// The request came from another site.
     #[error("This request was refused because it came from another site.")]
     Forbidden,
+    /// The request clashes with what exists; the message says how.
+    #[error("{0}")]
+    Conflict(String),
+    /// The bank data provider refused or failed; the message is for the user.
+    #[error("{message}")]
+    Provider { message: String, code: String },
     /// Something failed on our side; the detail is in the server log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -63,7 +69,8 @@ impl AppError {
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
-            Self::EmailTaken => 409,
+            Self::EmailTaken | Self::Conflict(_) => 409,
+            Self::Provider { .. } => 502,
             Self::Validation { .. } => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport(_) => 500,
@@ -80,6 +87,8 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::RateLimited { .. } => "rate_limited",
             Self::Forbidden => "forbidden",
+            Self::Conflict(_) => "conflict",
+            Self::Provider { .. } => "provider_error",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
         }

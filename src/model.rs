@@ -1,6 +1,10 @@
 //! Data shared by server and browser: what server functions return.
 
+mod bank;
+
 use serde::{Deserialize, Serialize};
+
+pub use self::bank::*;
 use uuid::Uuid;
 
 /// A signed-in user as the UI sees them (never the password hash).

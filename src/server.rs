@@ -4,10 +4,12 @@ pub mod app_router;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod crypto;
 pub mod fn_context;
 pub mod money;
 pub mod provider;
+pub mod queries;
 pub mod rate_limit;
 pub mod routes;
 pub mod sandbox;
@@ -15,6 +17,8 @@ pub mod security;
 pub mod session_store;
 pub mod state;
 pub mod store;
+pub mod sync;
+pub mod views;
 
 #[cfg(test)]
 mod http_tests;

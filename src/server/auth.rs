@@ -159,7 +159,8 @@ async fn decoy_hash() -> String {
     DECOY.get_or_init(|| hash).clone()
 }
 
-async fn audit(state: &AppState, user_id: Option<Uuid>, action: &str, detail: Option<String>, client: &ClientInfo) {
+/// Appends to the audit log; a failure is logged, never fatal.
+pub(crate) async fn audit(state: &AppState, user_id: Option<Uuid>, action: &str, detail: Option<String>, client: &ClientInfo) {
     let entry = AuditEntry {
         user_id,
         action: action.to_owned(),

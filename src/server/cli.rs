@@ -14,7 +14,9 @@ use crate::server::app_router;
 use crate::server::config::{Cli, Command, Config};
 use crate::server::crypto::{KeyOrigin, Keyring};
 use crate::server::sandbox::{self, Sandbox};
+use crate::server::provider::Providers;
 use crate::server::state::AppState;
+use crate::server::sync::{SyncEngine, SyncSettings};
 use crate::server::store::{self, SealedSecret, Store};
 
 /// Parses the command line and runs the command; the exit code says how it went.
@@ -103,13 +105,9 @@ async fn serve(config: Config) -> Result<(), String> {
         Sandbox::new(credentials, pluggy, Some(&config.data_dir))
     });
     let sandbox_tasks = sandbox.as_ref().map(Sandbox::spawn_tasks);
-    let state = AppState {
-        leptos_options,
-        config: Arc::new(config),
-        store: store.clone(),
-        keyring: Arc::new(keyring),
-        sandbox,
-    };
+    let keyring = Arc::new(keyring);
+    let sync = SyncEngine::new(store.clone(), keyring.clone(), Providers::default(), SyncSettings::default());
+    let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring, sandbox, sync };
     let app = app_router::build(state);
     let maintenance = tokio::spawn(maintenance(store));
 

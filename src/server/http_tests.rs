@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use crate::server::app_router::{self, SESSION_COOKIE};
 use crate::server::config::{Cli, Config};
 use crate::server::crypto::Keyring;
+use crate::server::provider::Providers;
 use crate::server::state::AppState;
+use crate::server::sync::{SyncEngine, SyncSettings};
 use crate::server::store::testing::{TestDb, on_both_backends};
 
 const PASSWORD: &str = "correct horse battery";
@@ -51,13 +53,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos_options = LeptosOptions::builder().output_name("tributary").site_addr(addr).build();
-        let state = AppState {
-            leptos_options,
-            config: Arc::new(config),
-            store: db.store(),
-            keyring: Arc::new(Keyring::generate(1)),
-            sandbox: None,
-        };
+        let keyring = Arc::new(Keyring::generate(1));
+        let sync = SyncEngine::new(db.store(), keyring.clone(), Providers::default(), SyncSettings::default());
+        let state = AppState { leptos_options, config: Arc::new(config), store: db.store(), keyring, sandbox: None, sync };
         let app = app_router::build(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;

@@ -358,3 +358,27 @@ pub trait Provider: Send + Sync + 'static {
     /// the body before verification.
     async fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent, WebhookError>;
 }
+
+/// The configured providers, by kind.
+#[derive(Clone, Default)]
+pub struct Providers(std::collections::HashMap<ProviderKind, std::sync::Arc<dyn Provider>>);
+
+impl Providers {
+    /// Adds (or replaces) the provider of its kind.
+    #[must_use]
+    pub fn with(mut self, provider: std::sync::Arc<dyn Provider>) -> Self {
+        self.0.insert(provider.kind(), provider);
+        self
+    }
+
+    /// The provider of this kind, if configured.
+    pub fn get(&self, kind: ProviderKind) -> Option<&std::sync::Arc<dyn Provider>> {
+        self.0.get(&kind)
+    }
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}

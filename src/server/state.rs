@@ -9,6 +9,7 @@ use crate::server::config::Config;
 use crate::server::crypto::Keyring;
 use crate::server::sandbox::Sandbox;
 use crate::server::store::Store;
+use crate::server::sync::SyncEngine;
 
 /// Shared, cheap to clone. Server functions get it with
 /// `expect_context::<AppState>()`; axum handlers with `State<AppState>`.
@@ -20,4 +21,6 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// The provider emulations, when any provider runs without keys.
     pub sandbox: Option<Sandbox>,
+    /// The providers and the sync queue.
+    pub sync: SyncEngine,
 }

@@ -1,0 +1,1 @@
+//! The sync engine against the sandboxes over HTTP, on both backends.
