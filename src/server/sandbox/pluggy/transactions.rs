@@ -30,6 +30,7 @@ pub(super) fn world(sb: &PluggySandbox, item: &ItemRec) -> Option<World> {
     let synced = item.first_sync?;
     let now = item.now(sb.clock.now());
     let mut txns = data::timeline(&item.seed(), history_start(synced), now);
+    txns.retain(|t| t.visible_at(now));
     txns.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
     Some((txns, synced, now))
 }

@@ -1,5 +1,5 @@
 //! Moving items along the sandbox clock and announcing by webhook what
-//! changed: item statuses, and new or updated transactions.
+//! changed: item statuses, and new, updated or deleted transactions.
 
 use chrono::TimeDelta;
 use serde_json::json;
@@ -63,7 +63,10 @@ impl PluggySandbox {
             if !transactions {
                 continue;
             }
-            // New and posted transactions since the last announcement.
+            // What changed since the last announcement: transactions listed
+            // now that were not then (created), listed both then and now but
+            // changed between (updated: posted), listed then but withdrawn
+            // since (deleted).
             let (Some(synced), Some(last_success)) = (item.first_sync, item.last_success) else { continue };
             let Some(since) = item.announced_until else {
                 item.announced_until = Some(now);
@@ -77,7 +80,7 @@ impl PluggySandbox {
             for kind in AccountKind::ALL {
                 let account_id = data::account_id(&item.id, kind);
                 let of_account: Vec<&Txn> = txns.iter().filter(|t| t.account == kind).collect();
-                let created = of_account.iter().filter(|t| dress.created_at(t) > since).count();
+                let created = of_account.iter().filter(|t| t.visible_at(now) && dress.created_at(t) > since).count();
                 if created > 0 {
                     let from = iso(since + TimeDelta::milliseconds(1));
                     let link = format!("{base}/v2/transactions?accountId={account_id}&createdAtFrom={from}");
@@ -91,7 +94,10 @@ impl PluggySandbox {
                 let updated: Vec<String> = of_account
                     .iter()
                     .filter(|t| {
-                        dress.created_at(t) <= since && dress.updated_at(t) > since && dress.updated_at(t) <= now
+                        t.visible_at(now)
+                            && dress.created_at(t) <= since
+                            && dress.updated_at(t) > since
+                            && dress.updated_at(t) <= now
                     })
                     .map(|t| dress.id(t))
                     .collect();
@@ -101,6 +107,19 @@ impl PluggySandbox {
                         item.webhook_url.clone(),
                         "transactions/updated",
                         json!({"accountId": account_id, "transactionIds": updated}),
+                    ));
+                }
+                let deleted: Vec<String> = of_account
+                    .iter()
+                    .filter(|t| t.visible_at(since) && !t.visible_at(now))
+                    .map(|t| dress.id(t))
+                    .collect();
+                if !deleted.is_empty() {
+                    events.push((
+                        item.id.clone(),
+                        item.webhook_url.clone(),
+                        "transactions/deleted",
+                        json!({"accountId": account_id, "transactionIds": deleted}),
                     ));
                 }
             }
