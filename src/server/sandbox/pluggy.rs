@@ -22,13 +22,14 @@ pub mod transactions;
 pub mod updates;
 pub mod webhooks;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use self::state::State_;
+use self::state::PluggyState;
 use crate::server::sandbox::clock::Clock;
 use crate::server::sandbox::faults::Faults;
 use crate::server::sandbox::{Emulator, asset, control_clock_now, control_faults_add, control_faults_clear};
@@ -42,7 +43,9 @@ pub const MFA_TOKEN: &str = "123456";
 
 /// The Pluggy sandbox.
 pub struct PluggySandbox {
-    state: Mutex<State_>,
+    state: Mutex<PluggyState>,
+    /// Where the state is saved, if anywhere.
+    snapshot: Option<PathBuf>,
     pub(crate) clock: Arc<Clock>,
     pub(crate) faults: Faults,
     jwt_secret: [u8; 32],
@@ -64,22 +67,43 @@ impl Emulator for PluggySandbox {
 }
 
 impl PluggySandbox {
-    /// A sandbox accepting `client_id`/`client_secret`.
-    pub fn new(client_id: String, client_secret: String, clock: Arc<Clock>) -> Arc<Self> {
+    /// A sandbox accepting `client_id`/`client_secret`, remembering its
+    /// items, webhooks and signing key in `snapshot` when given.
+    ///
+    /// `clock` is moved forward to the saved state's time if it is behind
+    /// (after a restart that followed a jump of the clock): items hold
+    /// sandbox times, and the sandbox's time never runs back.
+    pub fn new(client_id: String, client_secret: String, snapshot: Option<PathBuf>, clock: Arc<Clock>) -> Arc<Self> {
+        let state = PluggyState::load(snapshot.as_deref());
+        if let Some(saved) = state.saved_at {
+            let behind = (saved - clock.now()).num_milliseconds();
+            if behind > 0 {
+                clock.advance(behind / 1000 + 1);
+            }
+        }
         Arc::new(Self {
-            state: Mutex::new(State_ { base: "/sandbox/pluggy".into(), ..State_::default() }),
+            jwt_secret: state.signing_key.0,
+            state: Mutex::new(state),
+            snapshot,
             clock,
             faults: Faults::default(),
-            jwt_secret: rand::random(),
             http: reqwest::Client::new(),
             client_id,
             client_secret,
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, State_> {
+    fn lock(&self) -> MutexGuard<'_, PluggyState> {
         // Every write is a whole-value update, so a poisoned lock is usable.
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Saves `state`, stamped with the sandbox's time, if a file is
+    /// configured. Callers hold the lock, so saves land in order.
+    fn save(&self, state: &mut PluggyState) {
+        let Some(path) = &self.snapshot else { return };
+        state.saved_at = Some(self.clock.now());
+        state.save(path);
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::auth::{Claims, may_see};
 use super::data::{self, AccountKind, Txn, iso, money};
 use super::errors::{bad_request, error, item_not_found};
-use super::state::{ItemRec, State_};
+use super::state::{ItemRec, PluggyState};
 use super::transactions::world;
 use super::{Shared, page};
 
@@ -139,7 +139,7 @@ pub(super) async fn accounts(
 }
 
 /// The item and account kind of `account_id`.
-pub(super) fn find_account(state: &State_, account_id: &str) -> Option<(ItemRec, AccountKind)> {
+pub(super) fn find_account(state: &PluggyState, account_id: &str) -> Option<(ItemRec, AccountKind)> {
     state.items.values().find_map(|item| {
         AccountKind::ALL.into_iter().find(|k| data::account_id(&item.id, *k) == account_id).map(|k| (item.clone(), k))
     })

@@ -179,6 +179,7 @@ pub(super) async fn require_key(
         let mut state = sb.lock();
         if state.base != base {
             state.base = base;
+            sb.save(&mut state);
         }
     }
     sb.tick_items();

@@ -42,6 +42,8 @@ pub(super) async fn control_clock(State(sb): State<Shared>, Json(req): Json<Cloc
         None => sb.clock.advance(secs),
     };
     sb.tick();
+    // Saved even when nothing was announced: the new time is remembered.
+    sb.save(&mut sb.lock());
     Json(json!({"now": iso(now)})).into_response()
 }
 
@@ -70,6 +72,7 @@ pub(super) async fn control_item_status(
     item.forced = Some((req.status, execution.into()));
     item.updated_at = item.now(sb.clock.now()).max(item.updated_at + TimeDelta::milliseconds(1));
     let out = item_json(&sb, item, &base);
+    sb.save(&mut state);
     drop(state);
     sb.tick();
     Json(out).into_response()

@@ -188,6 +188,7 @@ pub(super) async fn item_create(
     let hooks = state.webhooks.clone();
     let (id, url) = (item.id.clone(), item.webhook_url.clone());
     state.items.insert(item.id.clone(), item);
+    sb.save(&mut state);
     drop(state);
     sb.fire(&hooks, &id, url.as_deref(), "item/created", json!({}));
     Json(body).into_response()
@@ -250,7 +251,9 @@ pub(super) async fn item_patch(
     item.mfa_at = None;
     item.mfa_failed = false;
     item.forced = None;
-    Json(item_json(&sb, item, &base)).into_response()
+    let out = item_json(&sb, item, &base);
+    sb.save(&mut state);
+    Json(out).into_response()
 }
 
 pub(super) async fn item_mfa(
@@ -275,8 +278,10 @@ pub(super) async fn item_mfa(
         item.mfa_failed = true;
     }
     item.updated_at = now.max(item.updated_at + TimeDelta::milliseconds(1));
+    let answered = item.mfa_at.is_some();
     let mut out = item_json(&sb, item, &base);
-    if item.mfa_at.is_some() {
+    sb.save(&mut state);
+    if answered {
         // The widget expects the answer to show the run going on.
         out["status"] = json!("UPDATING");
         out["executionStatus"] = json!("LOGIN_MFA_IN_PROGRESS");
@@ -296,6 +301,7 @@ pub(super) async fn item_delete(
     let Some(item) = state.items.remove(&id) else {
         return item_not_found();
     };
+    sb.save(&mut state);
     let hooks = state.webhooks.clone();
     drop(state);
     sb.fire(&hooks, &item.id, item.webhook_url.as_deref(), "item/deleted", json!({}));

@@ -1,6 +1,7 @@
 //! The Pluggy sandbox over real HTTP, as a Pluggy client sees it.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -23,10 +24,15 @@ struct Pluggy {
 
 impl Pluggy {
     async fn start() -> Self {
+        Self::start_in(None).await
+    }
+
+    /// A sandbox keeping its state under `state_dir`, when given.
+    async fn start_in(state_dir: Option<&Path>) -> Self {
         let sandbox = Sandbox::new(
             ("sandbox_client_id".into(), "sandbox_secret".into()),
             ("sandbox-client-id".into(), "sandbox-client-secret".into()),
-            None,
+            state_dir,
         );
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
         let (hook_url, hooks, hook) = webhook_receiver().await;
@@ -475,6 +481,63 @@ async fn a_withdrawn_purchase_is_gone_and_announced_as_deleted() {
     // It never posted, so it was never announced as updated.
     let received = p.hooks.lock().expect("lock").iter().map(|(_, body)| body.clone()).collect::<Vec<_>>();
     assert!(received.iter().filter(|b| b.contains("transactions/updated")).all(|b| !b.contains(&txn_id)));
+}
+
+#[tokio::test]
+async fn items_webhooks_and_keys_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Pluggy::start_in(Some(dir.path())).await;
+    let (status, hook) = first
+        .post("/webhooks", json!({"url": first.hook_url, "event": "all", "headers": {"X-Secret": "s3cret"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let item = first.synced().await;
+    let id = item["id"].as_str().expect("id").to_owned();
+    let accounts = first.accounts(&id).await;
+    let checking = accounts[0]["id"].as_str().expect("id").to_owned();
+    let before = first.all_v2(&format!("/v2/transactions?accountId={checking}")).await;
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sandbox-pluggy.json")).expect("saved")).expect("json");
+    assert!(saved["items"][&id].is_object(), "{saved}");
+
+    // A new sandbox over the same directory: the key the first one signed
+    // still works, and the item is as it was (its time did not run back).
+    let second = Pluggy::start_in(Some(dir.path())).await;
+    let (status, again) = second.call(reqwest::Method::GET, &format!("/items/{id}"), &first.key, None).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    for field in ["status", "executionStatus", "createdAt", "updatedAt", "lastUpdatedAt", "webhookUrl"] {
+        assert_eq!(again[field], item[field], "{field}");
+    }
+    let ids = |list: &[Value]| list.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect::<Vec<_>>();
+    assert_eq!(ids(&second.accounts(&id).await), ids(&accounts));
+    let after = ids(&second.all_v2(&format!("/v2/transactions?accountId={checking}")).await);
+    assert!(ids(&before).iter().all(|t| after.contains(t)), "{} then {}", before.len(), after.len());
+    let (_, hooks) = second.get("/webhooks").await;
+    assert_eq!(hooks["results"], json!([hook]));
+
+    // And it goes on: deleting it is remembered too.
+    let (status, _) = second.call(reqwest::Method::DELETE, &format!("/items/{id}"), &second.key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let third = Pluggy::start_in(Some(dir.path())).await;
+    let (status, _) = third.get(&format!("/items/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_is_set_aside_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sandbox-pluggy.json");
+    std::fs::write(&file, "{\"items\": [").expect("write");
+    let p = Pluggy::start_in(Some(dir.path())).await;
+    let (_, hooks) = p.get("/webhooks").await;
+    assert_eq!(hooks["total"], 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sandbox-pluggy.json.corrupt")).expect("set aside"),
+        "{\"items\": ["
+    );
+    let item = p.synced().await;
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).expect("saved")).expect("valid again");
+    assert!(saved["items"][item["id"].as_str().expect("id")].is_object());
 }
 
 #[tokio::test]

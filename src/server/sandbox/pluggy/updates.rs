@@ -25,6 +25,8 @@ impl PluggySandbox {
 
     fn tick_with(&self, transactions: bool) {
         let mut events = Vec::new();
+        // Whether an item changed, and the state must be saved.
+        let mut changed = false;
         let mut state = self.lock();
         let base = state.base.clone();
         let clock = self.clock.now();
@@ -38,11 +40,13 @@ impl PluggySandbox {
                 item.last_success = Some(done);
                 item.first_sync.get_or_insert(done);
                 item.failed_logins = 0;
+                changed = true;
             }
             let signature = format!("{}|{}|{}", p.status, p.execution, iso(item.updated_at));
             if signature != item.announced {
                 let first = item.announced.is_empty();
                 item.announced = signature;
+                changed = true;
                 if p.status == "LOGIN_ERROR" && !first {
                     item.failed_logins = item.failed_logins.saturating_add(1);
                 }
@@ -70,6 +74,7 @@ impl PluggySandbox {
             let (Some(synced), Some(last_success)) = (item.first_sync, item.last_success) else { continue };
             let Some(since) = item.announced_until else {
                 item.announced_until = Some(now);
+                changed = true;
                 continue;
             };
             if last_success > now || since >= now {
@@ -124,6 +129,10 @@ impl PluggySandbox {
                 }
             }
             item.announced_until = Some(now);
+            changed = true;
+        }
+        if changed {
+            self.save(&mut state);
         }
         let hooks = state.webhooks.clone();
         drop(state);

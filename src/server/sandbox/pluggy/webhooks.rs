@@ -96,7 +96,9 @@ pub(super) async fn webhook_create(State(sb): State<Shared>, Json(body): Json<We
         disabled_at: None,
     };
     let out = hook.json();
-    sb.lock().webhooks.push(hook);
+    let mut state = sb.lock();
+    state.webhooks.push(hook);
+    sb.save(&mut state);
     // 200, not the 201 Pluggy's OpenAPI document lists: the official SDK
     // (pluggy-sdk) refuses any write answered with other than 200.
     Json(out).into_response()
@@ -137,7 +139,9 @@ pub(super) async fn webhook_patch(
         None => {}
     }
     hook.updated_at = now;
-    Json(hook.json()).into_response()
+    let out = hook.json();
+    sb.save(&mut state);
+    Json(out).into_response()
 }
 
 pub(super) async fn webhook_delete(State(sb): State<Shared>, Path(id): Path<String>) -> Response {
@@ -147,5 +151,6 @@ pub(super) async fn webhook_delete(State(sb): State<Shared>, Path(id): Path<Stri
     if state.webhooks.len() == before {
         return error(StatusCode::NOT_FOUND, Some("WEBHOOK_NOT_FOUND"), "Webhook not found");
     }
+    sb.save(&mut state);
     Json(json!({"count": 1})).into_response()
 }
