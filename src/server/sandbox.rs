@@ -74,8 +74,10 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// A sandbox accepting `plaid_credentials` and `pluggy_credentials`,
-    /// remembering its Plaid items under `state_dir` when given (so they
-    /// survive a restart; Pluggy items live in memory only).
+    /// remembering its items under `state_dir` when given, so they survive a
+    /// restart: Plaid's in `sandbox-plaid.json`, Pluggy's (with its
+    /// webhooks, signing key and time) in `sandbox-pluggy.json`. The clock
+    /// resumes no earlier than the time saved in the latter.
     pub fn new(
         plaid_credentials: (String, String),
         pluggy_credentials: (String, String),
@@ -88,7 +90,12 @@ impl Sandbox {
             state_dir.map(|d| d.join("sandbox-plaid.json")),
             clock.clone(),
         );
-        let pluggy = PluggySandbox::new(pluggy_credentials.0, pluggy_credentials.1, clock.clone());
+        let pluggy = PluggySandbox::new(
+            pluggy_credentials.0,
+            pluggy_credentials.1,
+            state_dir.map(|d| d.join("sandbox-pluggy.json")),
+            clock.clone(),
+        );
         Self { clock, plaid, pluggy }
     }
 

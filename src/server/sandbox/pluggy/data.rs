@@ -2,6 +2,11 @@
 //! Brazilian household's accounts and transactions laid out on a timeline.
 //! The same login (connector + user) always sees the same history; what is
 //! visible depends only on the sandbox clock.
+//!
+//! Most transactions, once they appear, stay. A few card purchases do not:
+//! the merchant withdraws them (a cancelled authorisation) a day or two after
+//! they appear, while still `PENDING`, and the bank stops listing them, which
+//! Pluggy reports with a `transactions/deleted` webhook.
 
 use chrono::{DateTime, Datelike as _, Days, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -13,6 +18,9 @@ use crate::server::sandbox::rng::Rng;
 pub const HISTORY_DAYS: i64 = 730;
 /// Card purchases stay `PENDING` this long, then post (same id).
 pub const PENDING_FOR: TimeDelta = TimeDelta::days(3);
+/// The share of everyday card purchases the merchant withdraws before they
+/// post (installments and subscriptions are never withdrawn).
+pub const WITHDRAWN_SHARE: f64 = 0.08;
 
 /// A connector the sandbox offers.
 pub struct ConnectorSpec {
@@ -257,6 +265,15 @@ pub struct Txn {
     pub receiver: Option<Party>,
     pub merchant: Option<(&'static str, &'static str, &'static str)>,
     pub installment: Option<Installment>,
+    /// When the bank stopped listing it (a withdrawn purchase), if it did.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Txn {
+    /// Is it listed at `now`: made by then and not yet withdrawn?
+    pub fn visible_at(&self, now: DateTime<Utc>) -> bool {
+        self.at <= now && self.deleted_at.is_none_or(|d| d > now)
+    }
 }
 
 const PEOPLE: &[&str] =
@@ -305,7 +322,17 @@ fn base_txn(
         receiver: None,
         merchant: None,
         installment: None,
+        deleted_at: None,
     }
+}
+
+/// When the card purchase `key` of login `seed`, made `at`, is withdrawn, if
+/// it is: between one and two days later, so always before it would post.
+/// Drawn from its own stream, so that the rest of the world is the same
+/// whether or not purchases are withdrawn.
+fn withdrawn(seed: &str, key: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut rng = Rng::new(&format!("{seed}/withdrawn/{key}"));
+    rng.chance(WITHDRAWN_SHARE).then(|| at + TimeDelta::days(1) + TimeDelta::seconds(rng.range(0, 86_400)))
 }
 
 /// An installment purchase made on `day`, if any: `(descriptor, total cents, installments)`.
@@ -432,6 +459,7 @@ pub fn day(seed: &str, day: NaiveDate) -> Vec<Txn> {
         let mut t = base_txn(key(), AccountKind::Card, at(day, &mut rng), rng.range(lo, hi), descriptor, category);
         t.credit = false;
         t.merchant = Some((name, business, "00000000000191"));
+        t.deleted_at = withdrawn(seed, &t.key, t.at);
         out.push(t);
     }
     // Installments of purchases made up to 11 months ago.
@@ -461,7 +489,8 @@ pub fn day(seed: &str, day: NaiveDate) -> Vec<Txn> {
     out
 }
 
-/// Every transaction of login `seed` from `from` up to `until` (by time).
+/// Every transaction of login `seed` made from `from` up to `until`,
+/// including those withdrawn since (see [`Txn::visible_at`]).
 pub fn timeline(seed: &str, from: NaiveDate, until: DateTime<Utc>) -> Vec<Txn> {
     let mut out = Vec::new();
     let mut d = from;
@@ -608,5 +637,29 @@ fn drop_nulls(value: &mut Value) {
     if let Value::Object(fields) = value {
         fields.retain(|_, v| !v.is_null());
         fields.values_mut().for_each(drop_nulls);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_few_card_purchases_are_withdrawn_before_they_post() {
+        let until = "2026-06-30T23:59:59Z".parse::<DateTime<Utc>>().expect("time");
+        let from = NaiveDate::from_ymd_opt(2025, 7, 1).expect("date");
+        let txns = timeline("0/user-ok", from, until);
+        let purchases =
+            txns.iter().filter(|t| t.account == AccountKind::Card && !t.credit && t.installment.is_none()).count();
+        let withdrawn: Vec<&Txn> = txns.iter().filter(|t| t.deleted_at.is_some()).collect();
+        assert!(!withdrawn.is_empty() && withdrawn.len() * 6 < purchases, "{} of {purchases}", withdrawn.len());
+        for t in &withdrawn {
+            let gone = t.deleted_at.expect("withdrawn");
+            assert!(t.account == AccountKind::Card && !t.credit && t.installment.is_none(), "{t:?}");
+            assert!(gone >= t.at + TimeDelta::days(1) && gone < t.at + PENDING_FOR, "{t:?}");
+            assert!(t.visible_at(t.at) && t.visible_at(gone - TimeDelta::seconds(1)) && !t.visible_at(gone));
+        }
+        let again: Vec<_> = timeline("0/user-ok", from, until).into_iter().filter_map(|t| t.deleted_at).collect();
+        assert_eq!(again, withdrawn.iter().filter_map(|t| t.deleted_at).collect::<Vec<_>>(), "deterministic");
     }
 }

@@ -1,12 +1,15 @@
 //! The Pluggy sandbox over real HTTP, as a Pluggy client sees it.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use axum::Router;
 use axum::http::HeaderMap;
+use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use super::data::{self, AccountKind, Dress};
 use crate::server::sandbox::Sandbox;
 use crate::server::sandbox::test_support::{Received, serve, webhook_receiver};
 
@@ -21,10 +24,15 @@ struct Pluggy {
 
 impl Pluggy {
     async fn start() -> Self {
+        Self::start_in(None).await
+    }
+
+    /// A sandbox keeping its state under `state_dir`, when given.
+    async fn start_in(state_dir: Option<&Path>) -> Self {
         let sandbox = Sandbox::new(
             ("sandbox_client_id".into(), "sandbox_secret".into()),
             ("sandbox-client-id".into(), "sandbox-client-secret".into()),
-            None,
+            state_dir,
         );
         let (base, api) = serve(Router::new().nest("/sandbox", sandbox.router())).await;
         let (hook_url, hooks, hook) = webhook_receiver().await;
@@ -66,6 +74,21 @@ impl Pluggy {
 
     async fn advance(&self, seconds: i64) {
         self.control("/__control/clock", json!({"seconds": seconds})).await;
+    }
+
+    /// The sandbox's time.
+    async fn now(&self) -> DateTime<Utc> {
+        let res = self.http.get(format!("{}/__control/clock", self.base)).send().await.expect("clock");
+        let body: Value = res.json().await.expect("json");
+        body["now"].as_str().and_then(|t| t.parse().ok()).expect("now")
+    }
+
+    /// Moves the sandbox's time to `t` or just past it.
+    async fn advance_to(&self, t: DateTime<Utc>) {
+        let millis = (t - self.now().await).num_milliseconds();
+        if millis >= 0 {
+            self.advance(millis / 1000 + 1).await;
+        }
     }
 
     async fn create(&self, connector: u64, user: &str) -> Value {
@@ -367,13 +390,154 @@ async fn accounts_and_transactions() {
     let fresh = p.all_v2(&format!("/v2/transactions?accountId={checking}&createdAtFrom={since}")).await;
     assert!(!fresh.is_empty());
     assert!(fresh.iter().all(|t| !ids.contains(t["id"].as_str().unwrap_or_default())));
-    let (_, posted) = p.get(&format!("/transactions/{}", pending[0]["id"].as_str().expect("id"))).await;
-    assert_eq!(posted["status"], "POSTED");
+    // Each pending purchase has posted, or been withdrawn by the merchant.
+    let withdrawn = withdrawn_by(id, "0/user-ok", p.now().await);
+    for t in &pending {
+        let txn_id = t["id"].as_str().expect("id");
+        let (status, later) = p.get(&format!("/transactions/{txn_id}")).await;
+        if withdrawn.contains(txn_id) {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{later}");
+        } else {
+            assert_eq!(later["status"], "POSTED", "{later}");
+        }
+    }
     p.wait_hook(|_, v| {
         v["event"] == "transactions/created" && v["accountId"] == checking && v["createdTransactionsLink"].is_string()
     })
     .await;
     p.wait_hook(|_, v| v["event"] == "transactions/updated" && v["transactionIds"].is_array()).await;
+}
+
+/// The ids, for item `item_id` of login `seed`, of the purchases the world
+/// has withdrawn in the month up to `until`.
+fn withdrawn_by(item_id: &str, seed: &str, until: DateTime<Utc>) -> HashSet<String> {
+    let dress = Dress { item_id, synced: until, now: until };
+    data::timeline(seed, (until - TimeDelta::days(30)).date_naive(), until)
+        .iter()
+        .filter(|t| t.deleted_at.is_some_and(|d| d <= until))
+        .map(|t| dress.id(t))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_withdrawn_purchase_is_gone_and_announced_as_deleted() {
+    let p = Pluggy::start().await;
+    let (status, _) = p
+        .post(
+            "/webhooks",
+            json!({"url": p.hook_url, "event": "transactions/deleted", "headers": {"X-Secret": "s3cret"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let item = p.synced().await;
+    let item_id = item["id"].as_str().expect("id").to_owned();
+    let card = data::account_id(&item_id, AccountKind::Card);
+
+    // The world's next withdrawal: a card purchase the merchant cancels.
+    let now = p.now().await;
+    let target = data::timeline("0/user-ok", (now - TimeDelta::days(3)).date_naive(), now + TimeDelta::days(365))
+        .into_iter()
+        .filter(|t| t.deleted_at.is_some_and(|d| d > now + TimeDelta::seconds(5)))
+        .min_by_key(|t| t.deleted_at)
+        .expect("a withdrawal within a year");
+    let txn_id = Dress { item_id: &item_id, synced: now, now }.id(&target);
+    let gone_at = target.deleted_at.expect("withdrawn");
+
+    // It is listed first, pending...
+    p.advance_to(target.at.max(now)).await;
+    let (status, listed) = p.get(&format!("/transactions/{txn_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!((listed["status"].as_str(), listed["accountId"].as_str()), (Some("PENDING"), Some(card.as_str())));
+    let ids = |txns: &[Value]| txns.iter().filter_map(|t| t["id"].as_str().map(str::to_owned)).collect::<Vec<_>>();
+    assert!(ids(&p.all_v2(&format!("/v2/transactions?accountId={card}")).await).contains(&txn_id));
+
+    // ...then, once withdrawn, nowhere.
+    p.advance_to(gone_at).await;
+    assert!(!ids(&p.all_v2(&format!("/v2/transactions?accountId={card}")).await).contains(&txn_id));
+    let (_, by_id) = p.get(&format!("/v2/transactions?accountId={card}&ids={txn_id}")).await;
+    assert_eq!(by_id["results"], json!([]));
+    let (_, paged) = p.get(&format!("/transactions?accountId={card}&pageSize=500")).await;
+    let pages = paged["totalPages"].as_u64().expect("pages");
+    for n in 1..=pages {
+        let (_, page) = p.get(&format!("/transactions?accountId={card}&pageSize=500&page={n}")).await;
+        assert!(!ids(page["results"].as_array().expect("results")).contains(&txn_id), "page {n}");
+    }
+    let (status, body) = p.get(&format!("/transactions/{txn_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!((body["code"].clone(), body["codeDescription"].clone()), (json!(404), json!("TRANSACTION_NOT_FOUND")));
+
+    // Announced to the registered webhook (with its headers) and the item's own.
+    let names = |v: &Value| {
+        v["event"] == "transactions/deleted"
+            && v["transactionIds"].as_array().is_some_and(|ids| ids.iter().any(|i| i == txn_id.as_str()))
+    };
+    let (headers, hook) = p.wait_hook(|h, v| names(v) && h.contains_key("x-secret")).await;
+    assert_eq!(headers["x-secret"], "s3cret");
+    assert_eq!(hook["itemId"], item_id.as_str());
+    assert_eq!(hook["clientId"], "sandbox-client-id");
+    assert_eq!(hook["accountId"], card.as_str());
+    assert!(hook["eventId"].is_string());
+    p.wait_hook(|h, v| names(v) && !h.contains_key("x-secret")).await;
+    // It never posted, so it was never announced as updated.
+    let received = p.hooks.lock().expect("lock").iter().map(|(_, body)| body.clone()).collect::<Vec<_>>();
+    assert!(received.iter().filter(|b| b.contains("transactions/updated")).all(|b| !b.contains(&txn_id)));
+}
+
+#[tokio::test]
+async fn items_webhooks_and_keys_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Pluggy::start_in(Some(dir.path())).await;
+    let (status, hook) = first
+        .post("/webhooks", json!({"url": first.hook_url, "event": "all", "headers": {"X-Secret": "s3cret"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let item = first.synced().await;
+    let id = item["id"].as_str().expect("id").to_owned();
+    let accounts = first.accounts(&id).await;
+    let checking = accounts[0]["id"].as_str().expect("id").to_owned();
+    let before = first.all_v2(&format!("/v2/transactions?accountId={checking}")).await;
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sandbox-pluggy.json")).expect("saved")).expect("json");
+    assert!(saved["items"][&id].is_object(), "{saved}");
+
+    // A new sandbox over the same directory: the key the first one signed
+    // still works, and the item is as it was (its time did not run back).
+    let second = Pluggy::start_in(Some(dir.path())).await;
+    let (status, again) = second.call(reqwest::Method::GET, &format!("/items/{id}"), &first.key, None).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    for field in ["status", "executionStatus", "createdAt", "updatedAt", "lastUpdatedAt", "webhookUrl"] {
+        assert_eq!(again[field], item[field], "{field}");
+    }
+    let ids = |list: &[Value]| list.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect::<Vec<_>>();
+    assert_eq!(ids(&second.accounts(&id).await), ids(&accounts));
+    let after = ids(&second.all_v2(&format!("/v2/transactions?accountId={checking}")).await);
+    assert!(ids(&before).iter().all(|t| after.contains(t)), "{} then {}", before.len(), after.len());
+    let (_, hooks) = second.get("/webhooks").await;
+    assert_eq!(hooks["results"], json!([hook]));
+
+    // And it goes on: deleting it is remembered too.
+    let (status, _) = second.call(reqwest::Method::DELETE, &format!("/items/{id}"), &second.key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let third = Pluggy::start_in(Some(dir.path())).await;
+    let (status, _) = third.get(&format!("/items/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_is_set_aside_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sandbox-pluggy.json");
+    std::fs::write(&file, "{\"items\": [").expect("write");
+    let p = Pluggy::start_in(Some(dir.path())).await;
+    let (_, hooks) = p.get("/webhooks").await;
+    assert_eq!(hooks["total"], 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sandbox-pluggy.json.corrupt")).expect("set aside"),
+        "{\"items\": ["
+    );
+    let item = p.synced().await;
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).expect("saved")).expect("valid again");
+    assert!(saved["items"][item["id"].as_str().expect("id")].is_object());
 }
 
 #[tokio::test]
