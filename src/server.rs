@@ -11,6 +11,7 @@ pub mod money;
 pub mod provider;
 pub mod queries;
 pub mod rate_limit;
+pub mod rest;
 pub mod routes;
 pub mod sandbox;
 pub mod security;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod views;
+pub mod webhooks;
 
 #[cfg(test)]
 mod http_tests;

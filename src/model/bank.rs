@@ -148,3 +148,11 @@ pub struct ConnectedView {
     pub relinked: bool,
     pub sync_run_id: Uuid,
 }
+
+/// One day of an account's balance history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BalancePointView {
+    pub date: String,
+    pub current: Option<f64>,
+    pub available: Option<f64>,
+}

@@ -15,10 +15,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::app::{App, shell};
-use crate::server::routes;
 use crate::server::security::{client_info, origin_check, security_headers};
 use crate::server::session_store::DbSessionStore;
 use crate::server::state::AppState;
+use crate::server::{rest, routes, webhooks};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tributary_session";
@@ -37,7 +37,7 @@ pub fn build(state: AppState) -> Router {
     let config = state.config.clone();
     let timeout = Duration::from_secs(config.request_timeout_secs);
 
-    let mut router = Router::new().merge(routes::router());
+    let mut router = Router::new().merge(routes::router()).merge(rest::router()).merge(webhooks::router());
     if let Some(sandbox) = &state.sandbox {
         router = router.nest_service("/sandbox", sandbox.router());
     }

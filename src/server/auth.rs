@@ -160,7 +160,13 @@ async fn decoy_hash() -> String {
 }
 
 /// Appends to the audit log; a failure is logged, never fatal.
-pub(crate) async fn audit(state: &AppState, user_id: Option<Uuid>, action: &str, detail: Option<String>, client: &ClientInfo) {
+pub(crate) async fn audit(
+    state: &AppState,
+    user_id: Option<Uuid>,
+    action: &str,
+    detail: Option<String>,
+    client: &ClientInfo,
+) {
     let entry = AuditEntry {
         user_id,
         action: action.to_owned(),

@@ -13,11 +13,11 @@ use tracing_subscriber::EnvFilter;
 use crate::server::app_router;
 use crate::server::config::{Cli, Command, Config};
 use crate::server::crypto::{KeyOrigin, Keyring};
-use crate::server::sandbox::{self, Sandbox};
 use crate::server::provider::Providers;
+use crate::server::sandbox::{self, Sandbox};
 use crate::server::state::AppState;
-use crate::server::sync::{SyncEngine, SyncSettings};
 use crate::server::store::{self, SealedSecret, Store};
+use crate::server::sync::{SyncEngine, SyncSettings};
 
 /// Parses the command line and runs the command; the exit code says how it went.
 pub async fn run() -> ExitCode {

@@ -118,13 +118,14 @@ pub async fn connect(
         return relinked(state, user, kind, id, Some(token), client).await;
     }
     let provider = provider(state, kind)?;
-    let linked = provider
-        .complete_link(&CompleteLink { user_id: user.id, token: token.to_owned() })
-        .await
-        .map_err(|e| match e.kind() {
-            ApiErrorKind::Permanent if matches!(e, ProviderError::Invalid(_)) => AppError::validation(field, e.user_message()),
+    let linked = provider.complete_link(&CompleteLink { user_id: user.id, token: token.to_owned() }).await.map_err(
+        |e| match e.kind() {
+            ApiErrorKind::Permanent if matches!(e, ProviderError::Invalid(_)) => {
+                AppError::validation(field, e.user_message())
+            }
             _ => provider_error(&e),
-        })?;
+        },
+    )?;
 
     // The same provider item again (Pluggy's widget in update mode hands
     // back the item it repaired): that connection, not a second one.
@@ -136,8 +137,7 @@ pub async fn connect(
         return relinked(state, user, kind, existing.id, None, client).await;
     }
 
-    let institution_id =
-        state.store.upsert_institution(kind, &linked.institution).await.map_err(store_error)?;
+    let institution_id = state.store.upsert_institution(kind, &linked.institution).await.map_err(store_error)?;
     if let Some(name) = duplicate_login(state, user, institution_id, &linked.accounts).await? {
         // Do not keep the second item at the provider: it would be billed
         // and synced for nothing.
@@ -202,7 +202,11 @@ async fn relinked(
     if kind == ProviderKind::Pluggy && token.is_some_and(|t| t != connection.provider_item_id) {
         return Err(AppError::validation("item_id", "This item is not the connection being repaired."));
     }
-    state.store.set_connection_status(connection.id, &StatusChange::to(ConnectionStatus::Active)).await.map_err(store_error)?;
+    state
+        .store
+        .set_connection_status(connection.id, &StatusChange::to(ConnectionStatus::Active))
+        .await
+        .map_err(store_error)?;
     let queued = state.sync.request(connection.id, SyncTrigger::Link).await.map_err(store_error)?;
     audit(state, Some(user.id), "relink", Some(connection.id.to_string()), client).await;
     Ok(ConnectedView {
@@ -236,10 +240,12 @@ async fn duplicate_login(
     let stored = state.store.user_accounts(user.id).await.map_err(store_error)?;
     let mut by_connection: HashMap<Uuid, BTreeSet<_>> = HashMap::new();
     for a in &stored {
-        by_connection
-            .entry(a.connection_id)
-            .or_default()
-            .insert(fingerprint((&a.account_type, a.subtype.as_deref(), a.mask.as_deref(), &a.name)));
+        by_connection.entry(a.connection_id).or_default().insert(fingerprint((
+            &a.account_type,
+            a.subtype.as_deref(),
+            a.mask.as_deref(),
+            &a.name,
+        )));
     }
     Ok(connections
         .iter()

@@ -14,8 +14,8 @@ use crate::server::config::{Cli, Config};
 use crate::server::crypto::Keyring;
 use crate::server::provider::Providers;
 use crate::server::state::AppState;
-use crate::server::sync::{SyncEngine, SyncSettings};
 use crate::server::store::testing::{TestDb, on_both_backends};
+use crate::server::sync::{SyncEngine, SyncSettings};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -55,7 +55,8 @@ impl TestApp {
         let leptos_options = LeptosOptions::builder().output_name("tributary").site_addr(addr).build();
         let keyring = Arc::new(Keyring::generate(1));
         let sync = SyncEngine::new(db.store(), keyring.clone(), Providers::default(), SyncSettings::default());
-        let state = AppState { leptos_options, config: Arc::new(config), store: db.store(), keyring, sandbox: None, sync };
+        let state =
+            AppState { leptos_options, config: Arc::new(config), store: db.store(), keyring, sandbox: None, sync };
         let app = app_router::build(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;

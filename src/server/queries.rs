@@ -37,6 +37,29 @@ pub async fn account(state: &AppState, user: &User, id: Uuid) -> Result<AccountV
     account.map(views::account).ok_or(AppError::NotFound)
 }
 
+/// An account's daily balances over the last `days` days, oldest first.
+///
+/// # Errors
+/// Not theirs (404) or the database failed.
+pub async fn balance_history(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    days: i64,
+) -> Result<Vec<crate::model::BalancePointView>, AppError> {
+    let account = account(state, user, id).await?;
+    let since = Utc::now().date_naive() - TimeDelta::days(days);
+    let points = state.store.balance_history(account.id, since).await.map_err(store_error)?;
+    Ok(points
+        .into_iter()
+        .map(|p| crate::model::BalancePointView {
+            date: p.day.to_string(),
+            current: p.current.map(|m| to_major(m, &p.currency)),
+            available: p.available.map(|m| to_major(m, &p.currency)),
+        })
+        .collect())
+}
+
 /// Which transactions to list, as the request gave them.
 #[derive(Debug, Clone, Default)]
 pub struct TransactionFilter {
@@ -53,7 +76,11 @@ pub struct TransactionFilter {
 ///
 /// # Errors
 /// Bad paging or dates (422), an account that is not theirs (404).
-pub async fn transactions(state: &AppState, user: &User, filter: TransactionFilter) -> Result<TransactionList, AppError> {
+pub async fn transactions(
+    state: &AppState,
+    user: &User,
+    filter: TransactionFilter,
+) -> Result<TransactionList, AppError> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::validation("limit", format!("limit must be between 1 and {MAX_LIMIT}")));
@@ -97,9 +124,8 @@ pub async fn connections(state: &AppState, user: &User) -> Result<Vec<Connection
     let mut views = Vec::with_capacity(connections.len());
     for c in connections {
         let status = state.store.connection_sync_status(c.id).await.map_err(store_error)?;
-        let syncing = status.is_some_and(|s| {
-            s.sync_queued && matches!(s.last_run_outcome.as_deref(), Some("queued" | "running"))
-        });
+        let syncing = status
+            .is_some_and(|s| s.sync_queued && matches!(s.last_run_outcome.as_deref(), Some("queued" | "running")));
         views.push(views::connection(c, syncing));
     }
     Ok(views)
@@ -150,7 +176,11 @@ pub async fn summary(
         spending: amounts(store.user_spending(user.id, start, end).await.map_err(store_error)?),
         spending_by_category: categories
             .into_iter()
-            .map(|c| CategoryAmount { amount: to_major(c.total, &c.currency), currency: c.currency, category: c.category })
+            .map(|c| CategoryAmount {
+                amount: to_major(c.total, &c.currency),
+                currency: c.currency,
+                category: c.category,
+            })
             .collect(),
         transaction_count: store.user_transaction_count(user.id).await.map_err(store_error)?,
     })

@@ -296,12 +296,16 @@ impl SyncEngine {
                 let mut change = change(ConnectionStatus::RateLimited);
                 change.next_sync_allowed_at = Some(allowed);
                 self.log(self.store.set_connection_status(connection.id, &change).await);
-                self.log(self.store.finish_run(job.run_id, &run("rate_limited", Some((&code, message.clone()))), now).await);
+                self.log(
+                    self.store.finish_run(job.run_id, &run("rate_limited", Some((&code, message.clone()))), now).await,
+                );
                 self.retry_at(worker, job, allowed, &message).await;
             }
             ApiErrorKind::LoginRequired => {
                 self.log(self.store.set_connection_status(connection.id, &change(ConnectionStatus::NeedsRelink)).await);
-                self.log(self.store.finish_run(job.run_id, &run("needs_relink", Some((&code, message.clone()))), now).await);
+                self.log(
+                    self.store.finish_run(job.run_id, &run("needs_relink", Some((&code, message.clone()))), now).await,
+                );
                 self.complete(worker, job).await;
             }
             ApiErrorKind::Revoked => {

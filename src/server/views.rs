@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::model::{
-    AccountView, ConnectionView, InstitutionView, LinkTokenView, SyncLogView, TransactionView,
-};
+use crate::model::{AccountView, ConnectionView, InstitutionView, LinkTokenView, SyncLogView, TransactionView};
 use crate::server::money::to_major;
 use crate::server::provider::{Institution, LinkSession};
 use crate::server::store::bank::{AccountRecord, ConnectionRecord, TransactionRecord};
