@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod crypto;
+pub mod launch;
 pub mod fn_context;
 pub mod money;
 pub mod provider;

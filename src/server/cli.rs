@@ -13,11 +13,10 @@ use tracing_subscriber::EnvFilter;
 use crate::server::app_router;
 use crate::server::config::{Cli, Command, Config};
 use crate::server::crypto::{KeyOrigin, Keyring};
-use crate::server::provider::Providers;
 use crate::server::sandbox::{self, Sandbox};
+use crate::server::launch;
 use crate::server::state::AppState;
 use crate::server::store::{self, SealedSecret, Store};
-use crate::server::sync::{SyncEngine, SyncSettings};
 
 /// Parses the command line and runs the command; the exit code says how it went.
 pub async fn run() -> ExitCode {
@@ -37,6 +36,7 @@ pub async fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(&cli.config).await,
+        Command::Worker => work(cli.config).await,
         Command::RotateKey => rotate_key(&cli.config).await,
         Command::Sandbox { addr } => {
             let sandbox = Sandbox::new(
@@ -105,24 +105,31 @@ async fn serve(config: Config) -> Result<(), String> {
         Sandbox::new(credentials, pluggy, Some(&config.data_dir))
     });
     let sandbox_tasks = sandbox.as_ref().map(Sandbox::spawn_tasks);
-    let keyring = Arc::new(keyring);
-    let sync = SyncEngine::new(store.clone(), keyring.clone(), Providers::default(), SyncSettings::default());
-    let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring, sandbox, sync };
-    let app = app_router::build(state);
-    let maintenance = tokio::spawn(maintenance(store));
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    // Providers without keys talk to the emulations this server hosts.
+    let local_base = launch::local_base(local);
+    let set = launch::providers(&config, &local_base)?;
+    let keyring = Arc::new(keyring);
+    let sync = launch::engine(store.clone(), keyring.clone(), set.providers);
+    let webhooks =
+        launch::setup_pluggy_webhooks(&config, store.as_ref(), &keyring, set.pluggy, &local_base).await?;
+    let sync_tasks = launch::spawn_sync(&sync);
+    let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring, sandbox, sync };
+    let app = app_router::build(state);
+    let maintenance = tokio::spawn(maintenance(store));
+
     tracing::info!("listening on http://{local}");
     println!("Tributary is running at http://{local}");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await;
     maintenance.abort();
-    if let Some(tasks) = sandbox_tasks {
-        tasks.abort();
+    for task in sync_tasks.into_iter().chain(webhooks).chain(sandbox_tasks) {
+        task.abort();
     }
     tracing::info!("stopped");
     served.map_err(|e| format!("server error: {e}"))
@@ -141,6 +148,24 @@ async fn maintenance(store: Arc<dyn Store>) {
             tracing::warn!(error = %e, "could not prune rate limits");
         }
     }
+}
+
+/// `worker`: only the sync workers and the scheduler, for scale-out next to
+/// web instances over one PostgreSQL (DESIGN §8). Providers without keys are
+/// reached at the web instance's sandbox (`BASE_URL/sandbox/...`).
+async fn work(config: Config) -> Result<(), String> {
+    let store = open_store(&config).await?;
+    let keyring = Arc::new(load_keyring(&config)?);
+    let set = launch::providers(&config, config.base_url.as_str())?;
+    let sync = launch::engine(store.clone(), keyring.clone(), set.providers);
+    let tasks = launch::spawn_sync(&sync);
+    tracing::info!(backend = store.backend(), workers = launch::WORKERS, "sync worker started");
+    println!("Tributary sync worker running ({} workers)", launch::WORKERS);
+    shutdown_signal().await;
+    for task in tasks {
+        task.abort();
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

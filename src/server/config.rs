@@ -28,9 +28,12 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run only the sync workers and scheduler (scale-out next to web
+    /// instances over one PostgreSQL).
+    Worker,
     /// Re-encrypt every stored secret under a new key (see README: key rotation).
     RotateKey,
-    /// Serve only the provider emulations (Plaid at /sandbox/plaid), for tests
+    /// Serve only the provider emulations (/sandbox/plaid and /sandbox/pluggy), for tests
     /// and for trying the official client libraries. Accepts the sandbox
     /// credentials, or PLAID_CLIENT_ID / PLAID_SECRET when set.
     Sandbox {
