@@ -1,1 +1,7 @@
-//! The Pluggy client and its [`Provider`](super::Provider) implementation.
+//! The Pluggy client and its [`Provider`](super::Provider) implementation
+//! (Brazil, Open Finance; `shared/specs/PLUGGY.md`).
+
+pub mod api;
+pub mod map;
+
+pub use self::map::normalize_amount;
