@@ -2,6 +2,7 @@
 //! (Brazil, Open Finance; `shared/specs/PLUGGY.md`).
 
 pub mod api;
+pub mod cursor;
 pub mod map;
 
 pub use self::map::normalize_amount;
