@@ -4,5 +4,10 @@
 pub mod api;
 pub mod cursor;
 pub mod map;
+pub mod webhook;
 
 pub use self::map::normalize_amount;
+
+/// The header Pluggy sends back on every webhook, with the secret
+/// registered for it.
+pub const WEBHOOK_SECRET_HEADER: &str = "X-Tributary-Webhook-Secret";
