@@ -13,8 +13,8 @@ use tracing_subscriber::EnvFilter;
 use crate::server::app_router;
 use crate::server::config::{Cli, Command, Config};
 use crate::server::crypto::{KeyOrigin, Keyring};
-use crate::server::sandbox::{self, Sandbox};
 use crate::server::launch;
+use crate::server::sandbox::{self, Sandbox};
 use crate::server::state::AppState;
 use crate::server::store::{self, SealedSecret, Store};
 
@@ -115,8 +115,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let set = launch::providers(&config, &local_base)?;
     let keyring = Arc::new(keyring);
     let sync = launch::engine(store.clone(), keyring.clone(), set.providers);
-    let webhooks =
-        launch::setup_pluggy_webhooks(&config, store.as_ref(), &keyring, set.pluggy, &local_base).await?;
+    let webhooks = launch::setup_pluggy_webhooks(&config, store.as_ref(), &keyring, set.pluggy, &local_base).await?;
     let sync_tasks = launch::spawn_sync(&sync);
     let state = AppState { leptos_options, config: Arc::new(config), store: store.clone(), keyring, sandbox, sync };
     let app = app_router::build(state);

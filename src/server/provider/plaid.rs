@@ -445,6 +445,8 @@ impl Provider for PlaidProvider {
             webhook,
             access_token: update.map(|item| item.secret.expose()),
             redirect_uri: self.settings.redirect_uri.as_deref(),
+            // Two years: the most Plaid offers, so the dashboard has history.
+            transactions: update.is_none().then_some(api::LinkTransactionsOptions { days_requested: 730 }),
         };
         let response: api::LinkTokenCreateResponse = self.call("/link/token/create", &body).await?;
         Ok(LinkSession { token: response.link_token, expiration: response.expiration })

@@ -64,6 +64,16 @@ pub struct LinkTokenCreateRequest<'a> {
     pub access_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<&'a str>,
+    /// How much history a new item brings; left out in update mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<LinkTransactionsOptions>,
+}
+
+/// `transactions` options of a link token.
+#[derive(Debug, Serialize)]
+pub struct LinkTransactionsOptions {
+    /// Days of history to fetch at link time (Plaid allows up to 730).
+    pub days_requested: u32,
 }
 
 /// Answer of `/link/token/create`.

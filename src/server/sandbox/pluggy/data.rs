@@ -412,6 +412,8 @@ pub fn day(seed: &str, day: NaiveDate) -> Vec<Txn> {
     if dom == 12 {
         let mut t = base_txn(key(), AccountKind::Card, at(day, &mut rng), 5_590, "NETFLIX.COM", "09020000");
         t.merchant = Some(("Netflix", "NETFLIX ENTRETENIMENTO BRASIL LTDA", "13590585000199"));
+        // A card purchase: money out (Pluggy types card purchases DEBIT).
+        t.credit = false;
         out.push(t);
     }
     if rng.chance(0.45) {
