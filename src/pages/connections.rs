@@ -131,7 +131,7 @@ fn Connections() -> impl IntoView {
                             <ul class="connection-list" aria-label="Bank connections">
                                 {list
                                     .into_iter()
-                                    .map(|connection| view! { <li><ConnectionCard connection /></li> })
+                                    .map(|connection| view! { <li><ConnectionCard connection /></li> }.into_any())
                                     .collect_view()}
                             </ul>
                         }
@@ -459,7 +459,8 @@ fn NoConnections() -> impl IntoView {
     }
 }
 
-/// One connection.
+/// One connection. Its parts are type-erased views: one nested type for the
+/// whole card overflows the compiler's query depth.
 #[component]
 fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
     let page = expect_context::<Page>();
@@ -470,114 +471,164 @@ fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
     let status = connection.status;
     let accounts = count(connection.accounts_count, "account", "accounts");
     let detail = (status != ConnectionStatus::Active).then(|| connection.status_detail.clone()).flatten();
-    let relink_name = name.clone();
-    let relink = move || start_connect(page, provider, Some((id, relink_name.clone())));
-    let relink_menu = relink.clone();
-    let syncing_here =
-        move || page.syncs.with(|s| matches!(s.get(&id), Some(SyncState::Starting | SyncState::Running(_))));
-    let busy_connect = move || !page.hydrated.get() || page.flow.with(Flow::busy);
     let removing = move || page.removals.with(|r| r.get(&id) == Some(&Removal::Pending));
 
-    let labelled_by = title_id.clone();
+    let header = view! {
+        <header class="connection-head">
+            <InstitutionMark
+                name=name.clone()
+                logo=connection.institution_logo.clone()
+                color=connection.institution_color.clone()
+            />
+            <div class="connection-title">
+                <h2 id=title_id.clone()>{name.clone()}</h2>
+                <p class="connection-meta">{format!("{} · {accounts}", provider.label())}</p>
+            </div>
+            <CardMenu id provider name=name.clone() />
+        </header>
+    }
+    .into_any();
+    let status_line = view! {
+        <p class="status-line">
+            <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
+            {connection.syncing.then_some(" · sync in progress")}
+            <LastSynced at=connection.last_synced_at.clone() />
+        </p>
+        {detail.map(|text| view! { <p class="status-detail">{text}</p> })}
+    }
+    .into_any();
+    let actions = view! {
+        <div class="card-actions">
+            <SyncButton id />
+            {status.needs_relink().then(|| view! { <RelinkButton id provider name=name.clone() /> })}
+            <DisconnectConfirm id provider name=name.clone() accounts=accounts.clone() />
+        </div>
+    }
+    .into_any();
+    let removal_error = move || {
+        page.removals
+            .with(|r| match r.get(&id) {
+                Some(Removal::Failed(text)) => Some(text.clone()),
+                _ => None,
+            })
+            .map(|text| view! { <p class="form-error" role="alert">{text}</p> })
+    };
+
     view! {
-        <article class="connection-card" aria-labelledby=labelled_by aria-busy=move || removing().to_string()>
-            <header class="connection-head">
-                <InstitutionMark
-                    name=name.clone()
-                    logo=connection.institution_logo.clone()
-                    color=connection.institution_color.clone()
-                />
-                <div class="connection-title">
-                    <h2 id=title_id>{name.clone()}</h2>
-                    <p class="connection-meta">{provider.label()} " · " {accounts.clone()}</p>
-                </div>
-                <details class="card-menu">
-                    <summary aria-label=format!("More actions for {name}")>
-                        <span aria-hidden="true">"⋯"</span>
-                    </summary>
-                    <div class="menu-panel">
-                        <button
-                            type="button"
-                            class="menu-item"
-                            disabled=busy_connect
-                            on:click=move |_| relink_menu()
-                        >
-                            "Relink"
-                        </button>
-                        <p class="menu-note">"Sign in to the bank again to repair this connection or refresh consent."</p>
-                    </div>
-                </details>
-            </header>
+        <article class="connection-card" aria-labelledby=title_id aria-busy=move || removing().to_string()>
+            {header}
+            {status_line}
+            {actions}
+            <SyncProgress id />
+            {removal_error}
+        </article>
+    }
+}
 
-            <p class="status-line">
-                <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
-                {connection.syncing.then_some(" · sync in progress")}
-                <LastSynced at=connection.last_synced_at.clone() />
-            </p>
-            {detail.map(|text| view! { <p class="status-detail">{text}</p> })}
+/// Whether a connect or relink flow can start now.
+fn connect_unavailable(page: Page) -> bool {
+    !page.hydrated.get() || page.flow.with(Flow::busy)
+}
 
-            <div class="card-actions">
+/// The card's menu: Relink at any time (a `<details>`, so it opens without
+/// JavaScript; Relink itself needs it).
+#[component]
+fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let label = format!("More actions for {name}");
+    view! {
+        <details class="card-menu">
+            <summary aria-label=label>
+                <span aria-hidden="true">"⋯"</span>
+            </summary>
+            <div class="menu-panel">
+                <button
+                    type="button"
+                    class="menu-item"
+                    disabled=move || connect_unavailable(page)
+                    on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+                >
+                    "Relink"
+                </button>
+                <p class="menu-note">"Sign in to the bank again to repair this connection or renew consent."</p>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// Relink, shown on the card when the connection needs it.
+#[component]
+fn RelinkButton(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <button
+            type="button"
+            class="button button-primary"
+            disabled=move || connect_unavailable(page)
+            on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+        >
+            "Relink"
+        </button>
+    }
+    .into_any()
+}
+
+/// Sync now: a plain form post without JavaScript, followed live with it.
+#[component]
+fn SyncButton(id: Uuid) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let syncing = move || page.syncs.with(|s| matches!(s.get(&id), Some(SyncState::Starting | SyncState::Running(_))));
+    view! {
+        <form
+            method="post"
+            action=SyncNow::PATH
+            on:submit=move |ev| {
+                ev.prevent_default();
+                start_sync(page, id);
+            }
+        >
+            <input type="hidden" name="connection_id" value=id.to_string() />
+            <button type="submit" class="button" disabled=syncing>
+                {move || if syncing() { "Syncing…" } else { "Sync now" }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+/// Disconnect behind a confirmation: a `<details>` holding the form, so it
+/// works without JavaScript too.
+#[component]
+fn DisconnectConfirm(id: Uuid, provider: ProviderKind, name: String, accounts: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let removing = move || page.removals.with(|r| r.get(&id) == Some(&Removal::Pending));
+    let question = format!(
+        "Remove {name} and its {accounts} with their transactions from Tributary? Access is also revoked at {}.",
+        provider.label()
+    );
+    view! {
+        <details class="confirm">
+            <summary class="button button-quiet">"Disconnect"</summary>
+            <div class="confirm-body">
+                <p>{question}</p>
                 <form
                     method="post"
-                    action=SyncNow::PATH
+                    action=Disconnect::PATH
                     on:submit=move |ev| {
                         ev.prevent_default();
-                        start_sync(page, id);
+                        start_disconnect(page, id);
                     }
                 >
                     <input type="hidden" name="connection_id" value=id.to_string() />
-                    <button type="submit" class="button" disabled=syncing_here>
-                        {move || if syncing_here() { "Syncing…" } else { "Sync now" }}
+                    <button type="submit" class="button button-danger" disabled=removing>
+                        {move || if removing() { "Disconnecting…" } else { "Yes, disconnect" }}
                     </button>
                 </form>
-                {status
-                    .needs_relink()
-                    .then(|| {
-                        view! {
-                            <button
-                                type="button"
-                                class="button button-primary"
-                                disabled=busy_connect
-                                on:click=move |_| relink()
-                            >
-                                "Relink"
-                            </button>
-                        }
-                    })}
-                <details class="confirm">
-                    <summary class="button button-quiet">"Disconnect"</summary>
-                    <div class="confirm-body">
-                        <p>
-                            "Remove " <strong>{name.clone()}</strong> " and its " {accounts} " with their transactions from Tributary? "
-                            {format!("Access is also revoked at {}.", provider.label())}
-                        </p>
-                        <form
-                            method="post"
-                            action=Disconnect::PATH
-                            on:submit=move |ev| {
-                                ev.prevent_default();
-                                start_disconnect(page, id);
-                            }
-                        >
-                            <input type="hidden" name="connection_id" value=id.to_string() />
-                            <button type="submit" class="button button-danger" disabled=removing>
-                                {move || if removing() { "Disconnecting…" } else { "Yes, disconnect" }}
-                            </button>
-                        </form>
-                    </div>
-                </details>
             </div>
-            <SyncProgress id />
-            {move || {
-                page.removals
-                    .with(|r| match r.get(&id) {
-                        Some(Removal::Failed(text)) => Some(text.clone()),
-                        _ => None,
-                    })
-                    .map(|text| view! { <p class="form-error" role="alert">{text}</p> })
-            }}
-        </article>
+        </details>
     }
+    .into_any()
 }
 
 /// "Syncing…" while a sync this page started runs, then its result.

@@ -50,7 +50,7 @@ fn Dashboard() -> impl IntoView {
                                     <a href="/connections">"Manage connections"</a>
                                 </div>
                                 <ul class="account-grid">
-                                    {list.into_iter().map(|account| view! { <li><AccountCard account /></li> }).collect_view()}
+                                    {list.into_iter().map(|account| view! { <li><AccountCard account /></li> }.into_any()).collect_view()}
                                 </ul>
                             </section>
                         }
