@@ -85,6 +85,20 @@ enum OpenWidget {
     Pluggy(pluggy_connect::Connect),
 }
 
+thread_local! {
+    /// The one open widget of the browser tab. A thread-local rather than a
+    /// local `StoredValue`: the page's owner is dropped on whatever thread
+    /// the server is on, and the widget lives only in the (single-threaded)
+    /// browser anyway.
+    static OPEN_WIDGET: std::cell::RefCell<Option<OpenWidget>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `widget` (or none), destroying the one kept before.
+fn keep_widget(widget: Option<OpenWidget>) {
+    let previous = OPEN_WIDGET.with(|w| w.replace(widget));
+    drop(previous);
+}
+
 /// The page's shared state; cheap to copy into handlers and tasks.
 #[derive(Clone, Copy)]
 struct Page {
@@ -93,7 +107,6 @@ struct Page {
     flow: RwSignal<Flow>,
     syncs: RwSignal<HashMap<Uuid, SyncState>>,
     removals: RwSignal<HashMap<Uuid, Removal>>,
-    widget: StoredValue<Option<OpenWidget>, LocalStorage>,
 }
 
 /// How long to poll a sync run before leaving it to the background.
@@ -108,9 +121,9 @@ fn Connections() -> impl IntoView {
         flow: RwSignal::new(Flow::Idle),
         syncs: RwSignal::new(HashMap::new()),
         removals: RwSignal::new(HashMap::new()),
-        widget: StoredValue::new_local(None),
     };
     Effect::new(move || page.hydrated.set(true));
+    on_cleanup(|| keep_widget(None));
     provide_context(page);
 
     view! {
@@ -238,7 +251,7 @@ fn start_connect(page: Page, provider: ProviderKind, relink: Option<(Uuid, Strin
     }
     page.flow.set(Flow::Busy(format!("Getting {} ready…", provider.label())));
     // The previous widget goes now: one at a time.
-    page.widget.set_value(None);
+    keep_widget(None);
     spawn_local(async move {
         let connection_id = relink.as_ref().map(|(id, _)| *id);
         match run_widget(page, provider, connection_id).await {
@@ -298,7 +311,7 @@ async fn plaid(page: Page, session: &WidgetSession) -> Result<Option<String>, St
     .map_err(text)?;
     link.open().map_err(text)?;
     let outcome = link.finished().await;
-    page.widget.set_value(Some(OpenWidget::Plaid(link)));
+    keep_widget(Some(OpenWidget::Plaid(link)));
     match outcome {
         plaid_link::Outcome::Success { public_token, .. } => Ok(Some(public_token)),
         plaid_link::Outcome::Exit { error: Some(error), .. } => Err(error.user_message()),
@@ -318,7 +331,7 @@ async fn pluggy(page: Page, session: &WidgetSession) -> Result<Option<String>, S
     let connect = pluggy_connect::Connect::open(options).await.map_err(text)?;
     page.flow.set(Flow::Busy("Continue in the Pluggy window…".to_owned()));
     let outcome = connect.finished().await;
-    page.widget.set_value(Some(OpenWidget::Pluggy(connect)));
+    keep_widget(Some(OpenWidget::Pluggy(connect)));
     match outcome {
         pluggy_connect::Outcome::Success(item) => Ok(Some(item.id)),
         pluggy_connect::Outcome::Closed { error: Some(error) } => Err(error),
