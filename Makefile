@@ -74,6 +74,15 @@ npm-deps:
 	@if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
 	  npm ci --silent --no-audit --no-fund --prefix end2end; \
 	fi
+	@if [ ! -d vendor/node_modules ] || [ vendor/package-lock.json -nt vendor/node_modules/.package-lock.json ]; then \
+	  npm ci --silent --no-audit --no-fund --prefix vendor; \
+	fi
+	@# Live mode's Pluggy Connect: the npm package has no browser bundle, so
+	@# esbuild makes one (window.PluggyConnect) into public/, which the build copies.
+	@if [ ! -f public/pluggy-connect.js ] || [ vendor/node_modules/.package-lock.json -nt public/pluggy-connect.js ] \
+	     || [ vendor/pluggy-connect-entry.mjs -nt public/pluggy-connect.js ]; then \
+	  npm run --silent --prefix vendor build; \
+	fi
 
 browser: ## Debian's Chromium and ChromeDriver for the end-to-end tests
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -138,4 +147,4 @@ official-clients: build-release npm-deps
 
 clean: ## Remove build output and local data
 	cargo clean
-	rm -rf data end2end/test-results end2end/playwright-report
+	rm -rf data end2end/test-results end2end/playwright-report public/pluggy-connect.js

@@ -2,3 +2,4 @@
 //! into `server::*`; they hold no logic of their own.
 
 pub mod auth;
+pub mod bank;

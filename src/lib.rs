@@ -12,6 +12,7 @@ pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod widgets;
 
 /// Browser entry point: attaches the WASM app to the server-rendered HTML.
 #[cfg(feature = "hydrate")]

@@ -1,10 +1,32 @@
-//! `/connections`.
+//! `/connections`: the user's bank connections as cards, with Connect a
+//! bank, Sync now, Relink and Disconnect.
+//!
+//! Without JavaScript the page still lists the connections, and Sync now and
+//! Disconnect are plain form posts that come back here. Connecting and
+//! relinking open the provider's widget, which needs JavaScript; the page
+//! says so until it has hydrated.
+//!
+//! Hydrated, every action runs as a task of the page: the state it shows
+//! (the connect flow, each card's sync progress) lives in page-level signals,
+//! so refreshing the list never loses it.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
+use uuid::Uuid;
 
-use crate::components::feedback::EmptyState;
+use crate::api::bank::{
+    Disconnect, SyncNow, WidgetSession, complete_connect, create_link_token, disconnect, list_connections, sync_now,
+    sync_run,
+};
+use crate::components::feedback::{ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
+use crate::error::AppError;
+use crate::model::{ConnectedView, ConnectionStatus, ConnectionView, ProviderKind, SyncLogView};
+use crate::widgets::{self, WidgetError, plaid_link, pluggy_connect};
 
 /// The user's bank connections.
 #[component]
@@ -12,14 +34,761 @@ pub fn ConnectionsPage() -> impl IntoView {
     view! {
         <Title text="Connections" />
         <RequireUser>
-            <div class="page-head">
-                <h1>"Connections"</h1>
-            </div>
-            <EmptyState
-                title="No banks connected yet"
-                message="Each bank you connect through Plaid or Pluggy is listed here with its status, \
-                         its sync history and what to do if it needs attention."
-            />
+            <Connections />
         </RequireUser>
+    }
+}
+
+/// Where the connect (or relink) flow is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flow {
+    Idle,
+    /// The provider chooser is open.
+    Choosing,
+    /// Working; the text says on what.
+    Busy(String),
+    /// Finished; the text says what was connected.
+    Done(String),
+    /// Failed or was cancelled; the text says why.
+    Failed(String),
+}
+
+impl Flow {
+    fn busy(&self) -> bool {
+        matches!(self, Self::Busy(_))
+    }
+}
+
+/// A card's sync, as far as this page has seen it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SyncState {
+    /// Asking the server to queue it.
+    Starting,
+    /// Queued or running: polling run `.0`.
+    Running(Uuid),
+    /// Finished; what changed, or why it failed.
+    Finished { ok: bool, text: String },
+}
+
+/// A card's disconnect request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Removal {
+    Pending,
+    Failed(String),
+}
+
+/// The widget last opened, kept alive for its late callbacks (Pluggy keeps
+/// its success screen up until the user closes it); dropping it destroys it.
+#[allow(dead_code, reason = "held only to be dropped")]
+enum OpenWidget {
+    Plaid(plaid_link::Link),
+    Pluggy(pluggy_connect::Connect),
+}
+
+thread_local! {
+    /// The one open widget of the browser tab. A thread-local rather than a
+    /// local `StoredValue`: the page's owner is dropped on whatever thread
+    /// the server is on, and the widget lives only in the (single-threaded)
+    /// browser anyway.
+    static OPEN_WIDGET: std::cell::RefCell<Option<OpenWidget>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `widget` (or none), destroying the one kept before.
+fn keep_widget(widget: Option<OpenWidget>) {
+    let previous = OPEN_WIDGET.with(|w| w.replace(widget));
+    drop(previous);
+}
+
+/// The page's shared state; cheap to copy into handlers and tasks.
+#[derive(Clone, Copy)]
+struct Page {
+    connections: Resource<Result<Vec<ConnectionView>, AppError>>,
+    hydrated: RwSignal<bool>,
+    flow: RwSignal<Flow>,
+    syncs: RwSignal<HashMap<Uuid, SyncState>>,
+    removals: RwSignal<HashMap<Uuid, Removal>>,
+}
+
+/// How long to poll a sync run before leaving it to the background.
+const POLL_LIMIT: u32 = 180;
+const POLL_EVERY_MS: i32 = 1_000;
+
+#[component]
+fn Connections() -> impl IntoView {
+    let page = Page {
+        connections: Resource::new(|| (), |()| list_connections()),
+        hydrated: RwSignal::new(false),
+        flow: RwSignal::new(Flow::Idle),
+        syncs: RwSignal::new(HashMap::new()),
+        removals: RwSignal::new(HashMap::new()),
+    };
+    Effect::new(move || page.hydrated.set(true));
+    on_cleanup(|| keep_widget(None));
+    provide_context(page);
+
+    view! {
+        <div class="page-head">
+            <h1>"Connections"</h1>
+            <ConnectButton />
+        </div>
+        <NeedsJs />
+        <ProviderChooser />
+        <FlowStatus />
+        <PlainFormError />
+        <Transition fallback=PageLoading>
+            {move || Suspend::new(async move {
+                match page.connections.await {
+                    Ok(list) if list.is_empty() => view! { <NoConnections /> }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <ul class="connection-list" aria-label="Bank connections">
+                                {list
+                                    .into_iter()
+                                    .map(|connection| view! { <li><ConnectionCard connection /></li> }.into_any())
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+// ------------------------------------------------------------------ connect
+
+/// "Connect a bank": opens the provider chooser (JavaScript only).
+#[component]
+fn ConnectButton() -> impl IntoView {
+    let page = expect_context::<Page>();
+    let open = move || page.flow.with(|f| matches!(f, Flow::Choosing));
+    view! {
+        <button
+            type="button"
+            class="button button-primary"
+            aria-expanded=move || open().to_string()
+            aria-controls="provider-chooser"
+            disabled=move || !page.hydrated.get() || page.flow.with(Flow::busy)
+            on:click=move |_| page.flow.set(if open() { Flow::Idle } else { Flow::Choosing })
+        >
+            "Connect a bank"
+        </button>
+    }
+}
+
+/// Shown until the page has hydrated: connecting needs the widget.
+#[component]
+fn NeedsJs() -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <Show when=move || !page.hydrated.get()>
+            <p class="notice" id="needs-js">
+                "Connecting or relinking a bank opens your bank's sign-in window, which needs JavaScript. "
+                "Turn JavaScript on to connect a bank. You can still see, sync and disconnect your connections."
+            </p>
+        </Show>
+    }
+}
+
+/// Plaid (United States) or Pluggy (Brazil).
+#[component]
+fn ProviderChooser() -> impl IntoView {
+    let page = expect_context::<Page>();
+    let choose = move |provider: ProviderKind| start_connect(page, provider, None);
+    view! {
+        <Show when=move || page.flow.with(|f| matches!(f, Flow::Choosing))>
+            <section class="panel chooser" id="provider-chooser" aria-labelledby="chooser-title">
+                <h2 id="chooser-title">"Where is your bank?"</h2>
+                <div class="chooser-options">
+                    <button type="button" class="provider-option" on:click=move |_| choose(ProviderKind::Plaid)>
+                        <span class="provider-name">"Plaid"</span>
+                        <span class="provider-region">"United States"</span>
+                    </button>
+                    <button type="button" class="provider-option" on:click=move |_| choose(ProviderKind::Pluggy)>
+                        <span class="provider-name">"Pluggy"</span>
+                        <span class="provider-region">"Brazil"</span>
+                    </button>
+                </div>
+                <button type="button" class="button button-quiet" on:click=move |_| page.flow.set(Flow::Idle)>
+                    "Cancel"
+                </button>
+            </section>
+        </Show>
+    }
+}
+
+/// The connect flow's progress and result, announced as it changes.
+#[component]
+fn FlowStatus() -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <div class="flow-status" role="status" aria-live="polite">
+            {move || match page.flow.get() {
+                Flow::Busy(text) => {
+                    view! {
+                        <p class="notice notice-busy">
+                            <span class="spinner" aria-hidden="true"></span>
+                            {text}
+                        </p>
+                    }
+                        .into_any()
+                }
+                Flow::Done(text) => view! { <p class="notice notice-success">{text}</p> }.into_any(),
+                Flow::Failed(text) => view! { <p class="form-error">{text}</p> }.into_any(),
+                Flow::Idle | Flow::Choosing => ().into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Opens `provider`'s widget for a new connection, or in update mode for
+/// `relink` (a connection id and its name), and stores the result.
+fn start_connect(page: Page, provider: ProviderKind, relink: Option<(Uuid, String)>) {
+    if page.flow.with_untracked(Flow::busy) {
+        return;
+    }
+    page.flow.set(Flow::Busy(format!("Getting {} ready…", provider.label())));
+    // The previous widget goes now: one at a time.
+    keep_widget(None);
+    spawn_local(async move {
+        let connection_id = relink.as_ref().map(|(id, _)| *id);
+        match run_widget(page, provider, connection_id).await {
+            Ok(Some(connected)) => {
+                let text = if connected.relinked {
+                    format!("Relinked {}. Syncing it now.", connected.institution_name)
+                } else {
+                    format!(
+                        "Connected {}: {}",
+                        connected.institution_name,
+                        count(connected.accounts_count, "account", "accounts")
+                    )
+                };
+                page.flow.set(Flow::Done(text));
+                page.connections.refetch();
+                track_sync(page, connected.connection_id, connected.sync_run_id);
+            }
+            Ok(None) => {
+                let text = match relink {
+                    Some((_, name)) => format!("{name} was not relinked: the window was closed."),
+                    None => "No bank was connected: the window was closed.".to_owned(),
+                };
+                page.flow.set(Flow::Failed(text));
+            }
+            Err(text) => page.flow.set(Flow::Failed(text)),
+        }
+    });
+}
+
+/// Token → widget → `complete_connect`. `Ok(None)` when the user closed the
+/// widget without connecting.
+async fn run_widget(
+    page: Page,
+    provider: ProviderKind,
+    connection_id: Option<Uuid>,
+) -> Result<Option<ConnectedView>, String> {
+    let session = create_link_token(provider, connection_id).await.map_err(|e| e.to_string())?;
+    let token = match provider {
+        ProviderKind::Plaid => plaid(page, &session).await?,
+        ProviderKind::Pluggy => pluggy(page, &session).await?,
+    };
+    let Some(token) = token else { return Ok(None) };
+    page.flow.set(Flow::Busy("Saving your connection…".to_owned()));
+    complete_connect(provider, token, connection_id).await.map(Some).map_err(|e| e.to_string())
+}
+
+/// Runs Plaid Link; the public token on success.
+async fn plaid(page: Page, session: &WidgetSession) -> Result<Option<String>, String> {
+    let text = |e: WidgetError| e.to_string();
+    plaid_link::load(session.sandbox).await.map_err(text)?;
+    let flow = page.flow;
+    let link = plaid_link::Link::create(&session.link_token, move |event| {
+        if event == "OPEN" {
+            flow.set(Flow::Busy("Continue in the Plaid window…".to_owned()));
+        }
+    })
+    .map_err(text)?;
+    link.open().map_err(text)?;
+    let outcome = link.finished().await;
+    keep_widget(Some(OpenWidget::Plaid(link)));
+    match outcome {
+        plaid_link::Outcome::Success { public_token, .. } => Ok(Some(public_token)),
+        plaid_link::Outcome::Exit { error: Some(error), .. } => Err(error.user_message()),
+        plaid_link::Outcome::Exit { error: None, .. } => Ok(None),
+    }
+}
+
+/// Runs Pluggy Connect; the Item id on success.
+async fn pluggy(page: Page, session: &WidgetSession) -> Result<Option<String>, String> {
+    let text = |e: WidgetError| e.to_string();
+    pluggy_connect::load(session.sandbox).await.map_err(text)?;
+    let options = pluggy_connect::Options {
+        connect_token: &session.link_token,
+        include_sandbox: session.sandbox,
+        update_item: session.update_item.as_deref(),
+    };
+    let connect = pluggy_connect::Connect::open(options).await.map_err(text)?;
+    page.flow.set(Flow::Busy("Continue in the Pluggy window…".to_owned()));
+    let outcome = connect.finished().await;
+    keep_widget(Some(OpenWidget::Pluggy(connect)));
+    match outcome {
+        pluggy_connect::Outcome::Success(item) => Ok(Some(item.id)),
+        pluggy_connect::Outcome::Closed { error: Some(error) } => Err(error),
+        pluggy_connect::Outcome::Closed { error: None } => Ok(None),
+    }
+}
+
+// --------------------------------------------------------------------- sync
+
+/// Sync now: queue, then follow the run.
+fn start_sync(page: Page, connection_id: Uuid) {
+    if page.syncs.with_untracked(|s| matches!(s.get(&connection_id), Some(SyncState::Starting | SyncState::Running(_))))
+    {
+        return;
+    }
+    page.syncs.update(|s| {
+        s.insert(connection_id, SyncState::Starting);
+    });
+    spawn_local(async move {
+        match sync_now(connection_id).await {
+            Ok(run_id) => track_sync(page, connection_id, run_id),
+            Err(error) => page.syncs.update(|s| {
+                s.insert(connection_id, SyncState::Finished { ok: false, text: error.to_string() });
+            }),
+        }
+    });
+}
+
+/// Polls run `run_id` about every second until it is neither queued nor
+/// running, then shows its result and reloads the list.
+fn track_sync(page: Page, connection_id: Uuid, run_id: Uuid) {
+    page.syncs.update(|s| {
+        s.insert(connection_id, SyncState::Running(run_id));
+    });
+    spawn_local(async move {
+        let mut finished = None;
+        for _ in 0..POLL_LIMIT {
+            widgets::sleep(POLL_EVERY_MS).await;
+            // A newer sync of this card took over: leave it to that one.
+            if page.syncs.with_untracked(|s| s.get(&connection_id) != Some(&SyncState::Running(run_id))) {
+                return;
+            }
+            match sync_run(connection_id, run_id).await {
+                Ok(run) if matches!(run.outcome.as_str(), "queued" | "running") => {}
+                Ok(run) => {
+                    finished = Some(sync_result(&run));
+                    break;
+                }
+                Err(error) => {
+                    finished = Some(SyncState::Finished { ok: false, text: error.to_string() });
+                    break;
+                }
+            }
+        }
+        let state = finished.unwrap_or_else(|| SyncState::Finished {
+            ok: true,
+            text: "Still syncing in the background. Reload the page later to see the result.".to_owned(),
+        });
+        page.syncs.update(|s| {
+            s.insert(connection_id, state);
+        });
+        page.connections.refetch();
+    });
+}
+
+/// What a finished run did, for people.
+fn sync_result(run: &SyncLogView) -> SyncState {
+    if run.outcome == "success" {
+        return SyncState::Finished {
+            ok: true,
+            text: format!("{} new, {} updated, {} removed", run.added, run.modified, run.removed),
+        };
+    }
+    let fallback = match run.outcome.as_str() {
+        "rate_limited" => "The bank asked us to wait. Tributary will try again later.",
+        "needs_relink" => "The bank needs you to sign in again: use Relink.",
+        "revoked" => "Access to this bank was revoked: use Relink to connect it again.",
+        "abandoned" => "The sync was stopped. Try again.",
+        _ => "The sync failed. Try again later.",
+    };
+    let text = run.error_message.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| fallback.to_owned());
+    SyncState::Finished { ok: false, text }
+}
+
+// --------------------------------------------------------------- disconnect
+
+fn start_disconnect(page: Page, connection_id: Uuid) {
+    if page.removals.with_untracked(|r| r.get(&connection_id) == Some(&Removal::Pending)) {
+        return;
+    }
+    page.removals.update(|r| {
+        r.insert(connection_id, Removal::Pending);
+    });
+    spawn_local(async move {
+        match disconnect(connection_id).await {
+            Ok(()) => {
+                page.syncs.update(|s| {
+                    s.remove(&connection_id);
+                });
+                page.connections.refetch();
+            }
+            Err(error) => page.removals.update(|r| {
+                r.insert(connection_id, Removal::Failed(error.to_string()));
+            }),
+        }
+    });
+}
+
+/// The error of a JavaScript-free Sync now or Disconnect post, which comes
+/// back in the address (`__path`, `__err`).
+#[component]
+fn PlainFormError() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let error = move || {
+        query.with(|q| match (q.get("__path"), q.get("__err")) {
+            (Some(path), Some(err)) if path == Disconnect::PATH || path == SyncNow::PATH => {
+                Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err).to_string())
+            }
+            _ => None,
+        })
+    };
+    view! { {move || error().map(|text| view! { <p class="form-error" role="alert">{text}</p> })} }
+}
+
+// --------------------------------------------------------------------- list
+
+#[component]
+fn NoConnections() -> impl IntoView {
+    view! {
+        <section class="panel empty-state">
+            <div class="empty-illustration" aria-hidden="true"></div>
+            <h2>"No banks connected yet"</h2>
+            <p>
+                "Connect a bank through Plaid (United States) or Pluggy (Brazil). Each connection is listed "
+                "here with its status, when it last synced and what to do if it needs attention."
+            </p>
+        </section>
+    }
+}
+
+/// One connection. Its parts are type-erased views: one nested type for the
+/// whole card overflows the compiler's query depth.
+#[component]
+fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let id = connection.id;
+    let name = connection.institution_name.clone().unwrap_or_else(|| "Unnamed bank".to_owned());
+    let title_id = format!("connection-{id}");
+    let provider = connection.provider;
+    let status = connection.status;
+    let accounts = count(connection.accounts_count, "account", "accounts");
+    let detail = (status != ConnectionStatus::Active).then(|| connection.status_detail.clone()).flatten();
+    let removing = move || page.removals.with(|r| r.get(&id) == Some(&Removal::Pending));
+
+    let header = view! {
+        <header class="connection-head">
+            <InstitutionMark
+                name=name.clone()
+                logo=connection.institution_logo.clone()
+                color=connection.institution_color.clone()
+            />
+            <div class="connection-title">
+                <h2 id=title_id.clone()>{name.clone()}</h2>
+                <p class="connection-meta">{format!("{} · {accounts}", provider.label())}</p>
+            </div>
+            <CardMenu id provider name=name.clone() />
+        </header>
+    }
+    .into_any();
+    let status_line = view! {
+        <p class="status-line">
+            <span class=format!("status-pill status-{}", status.as_str())>{status.label()}</span>
+            {connection.syncing.then_some(" · sync in progress")}
+            <LastSynced at=connection.last_synced_at.clone() />
+        </p>
+        {detail.map(|text| view! { <p class="status-detail">{text}</p> })}
+    }
+    .into_any();
+    let actions = view! {
+        <div class="card-actions">
+            <SyncButton id />
+            {status.needs_relink().then(|| view! { <RelinkButton id provider name=name.clone() /> })}
+            <DisconnectConfirm id provider name=name.clone() accounts=accounts.clone() />
+        </div>
+    }
+    .into_any();
+    let removal_error = move || {
+        page.removals
+            .with(|r| match r.get(&id) {
+                Some(Removal::Failed(text)) => Some(text.clone()),
+                _ => None,
+            })
+            .map(|text| view! { <p class="form-error" role="alert">{text}</p> })
+    };
+
+    view! {
+        <article class="connection-card" aria-labelledby=title_id aria-busy=move || removing().to_string()>
+            {header}
+            {status_line}
+            {actions}
+            <SyncProgress id />
+            {removal_error}
+        </article>
+    }
+}
+
+/// Whether a connect or relink flow can start now.
+fn connect_unavailable(page: Page) -> bool {
+    !page.hydrated.get() || page.flow.with(Flow::busy)
+}
+
+/// The card's menu: Relink at any time (a `<details>`, so it opens without
+/// JavaScript; Relink itself needs it).
+#[component]
+fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let label = format!("More actions for {name}");
+    view! {
+        <details class="card-menu">
+            <summary aria-label=label>
+                <span aria-hidden="true">"⋯"</span>
+            </summary>
+            <div class="menu-panel">
+                <button
+                    type="button"
+                    class="menu-item"
+                    disabled=move || connect_unavailable(page)
+                    on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+                >
+                    "Relink"
+                </button>
+                <p class="menu-note">"Sign in to the bank again to repair this connection or renew consent."</p>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// Relink, shown on the card when the connection needs it.
+#[component]
+fn RelinkButton(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <button
+            type="button"
+            class="button button-primary"
+            disabled=move || connect_unavailable(page)
+            on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+        >
+            "Relink"
+        </button>
+    }
+    .into_any()
+}
+
+/// Sync now: a plain form post without JavaScript, followed live with it.
+#[component]
+fn SyncButton(id: Uuid) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let syncing = move || page.syncs.with(|s| matches!(s.get(&id), Some(SyncState::Starting | SyncState::Running(_))));
+    view! {
+        <form
+            method="post"
+            action=SyncNow::PATH
+            on:submit=move |ev| {
+                ev.prevent_default();
+                start_sync(page, id);
+            }
+        >
+            <input type="hidden" name="connection_id" value=id.to_string() />
+            <button type="submit" class="button" disabled=syncing>
+                {move || if syncing() { "Syncing…" } else { "Sync now" }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+/// Disconnect behind a confirmation: a `<details>` holding the form, so it
+/// works without JavaScript too.
+#[component]
+fn DisconnectConfirm(id: Uuid, provider: ProviderKind, name: String, accounts: String) -> impl IntoView {
+    let page = expect_context::<Page>();
+    let removing = move || page.removals.with(|r| r.get(&id) == Some(&Removal::Pending));
+    let question = format!(
+        "Remove {name} and its {accounts} with their transactions from Tributary? Access is also revoked at {}.",
+        provider.label()
+    );
+    view! {
+        <details class="confirm">
+            <summary class="button button-quiet">"Disconnect"</summary>
+            <div class="confirm-body">
+                <p>{question}</p>
+                <form
+                    method="post"
+                    action=Disconnect::PATH
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        start_disconnect(page, id);
+                    }
+                >
+                    <input type="hidden" name="connection_id" value=id.to_string() />
+                    <button type="submit" class="button button-danger" disabled=removing>
+                        {move || if removing() { "Disconnecting…" } else { "Yes, disconnect" }}
+                    </button>
+                </form>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// "Syncing…" while a sync this page started runs, then its result.
+#[component]
+fn SyncProgress(id: Uuid) -> impl IntoView {
+    let page = expect_context::<Page>();
+    view! {
+        <div class="sync-status" role="status" aria-live="polite">
+            {move || {
+                page.syncs
+                    .with(|s| s.get(&id).cloned())
+                    .map(|state| match state {
+                        SyncState::Starting | SyncState::Running(_) => {
+                            view! {
+                                <p class="notice notice-busy">
+                                    <span class="spinner" aria-hidden="true"></span>
+                                    "Syncing…"
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        SyncState::Finished { ok: true, text } => {
+                            view! { <p class="notice notice-success">{format!("Synced: {text}")}</p> }.into_any()
+                        }
+                        SyncState::Finished { ok: false, text } => view! { <p class="form-error">{text}</p> }.into_any(),
+                    })
+            }}
+        </div>
+    }
+}
+
+/// The institution's logo, or its initials on its colour.
+#[component]
+fn InstitutionMark(name: String, logo: Option<String>, color: Option<String>) -> impl IntoView {
+    let logo = logo.filter(|l| l.starts_with("data:image/") || l.starts_with("https://"));
+    let style = color.filter(|c| is_hex_color(c)).map(|c| format!("--institution-color: {c}"));
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    match logo {
+        Some(src) => {
+            view! { <img class="institution-mark" src=src alt="" width="40" height="40" style=style /> }.into_any()
+        }
+        None => view! { <span class="institution-mark" aria-hidden="true" style=style>{initials}</span> }.into_any(),
+    }
+}
+
+/// "Last synced 5 minutes ago", or "Never synced".
+#[component]
+fn LastSynced(at: Option<String>) -> impl IntoView {
+    let parsed = at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    match (at, parsed) {
+        (Some(raw), Some(time)) => {
+            let title = time.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string();
+            let ago = time_ago(time.timestamp_millis(), now_ms());
+            view! {
+                <span class="last-synced">
+                    " · Last synced " <time datetime=raw title=title>{ago}</time>
+                </span>
+            }
+            .into_any()
+        }
+        _ => view! { <span class="last-synced">" · Never synced"</span> }.into_any(),
+    }
+}
+
+/// Milliseconds since the epoch: the browser's clock when hydrated (chrono
+/// has no clock in wasm without `wasmbind`), the server's otherwise.
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        #[allow(clippy::cast_possible_truncation)]
+        let now = js_sys::Date::now() as i64;
+        now
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago".
+fn time_ago(then_ms: i64, now_ms: i64) -> String {
+    let secs = (now_ms - then_ms).max(0) / 1000;
+    let (n, unit) = match secs {
+        0..60 => return "just now".to_owned(),
+        60..3_600 => (secs / 60, "minute"),
+        3_600..86_400 => (secs / 3_600, "hour"),
+        _ => (secs / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// "1 account", "3 accounts".
+fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `#rgb` or `#rrggbb`: safe to put in a style attribute.
+fn is_hex_color(c: &str) -> bool {
+    c.strip_prefix('#').is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|ch| ch.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_naturally() {
+        let now = 10_000_000_000;
+        assert_eq!(time_ago(now - 5_000, now), "just now");
+        assert_eq!(time_ago(now - 60_000, now), "1 minute ago");
+        assert_eq!(time_ago(now - 7_200_000, now), "2 hours ago");
+        assert_eq!(time_ago(now - 3 * 86_400_000, now), "3 days ago");
+        assert_eq!(time_ago(now + 5_000, now), "just now");
+    }
+
+    #[test]
+    fn only_hex_colours_reach_the_style() {
+        assert!(is_hex_color("#0f766e"));
+        assert!(is_hex_color("#fff"));
+        assert!(!is_hex_color("red"));
+        assert!(!is_hex_color("#0f766e; background: url(x)"));
+    }
+
+    #[test]
+    fn sync_results_count_changes_or_say_why() {
+        let run = SyncLogView {
+            id: Uuid::nil(),
+            connection_id: Uuid::nil(),
+            trigger: "manual".into(),
+            started_at: String::new(),
+            finished_at: None,
+            outcome: "success".into(),
+            pages: 1,
+            added: 12,
+            modified: 1,
+            removed: 0,
+            error_code: None,
+            error_message: None,
+        };
+        assert_eq!(sync_result(&run), SyncState::Finished { ok: true, text: "12 new, 1 updated, 0 removed".into() });
+        let failed = SyncLogView { outcome: "error".into(), error_message: Some("Bank down".into()), ..run };
+        assert_eq!(sync_result(&failed), SyncState::Finished { ok: false, text: "Bank down".into() });
     }
 }

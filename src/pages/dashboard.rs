@@ -1,27 +1,145 @@
-//! `/`: the dashboard.
+//! `/`: the dashboard. For now the user's accounts as cards; until a bank is
+//! connected it invites the user to connect one.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::feedback::EmptyState;
+use crate::api::bank::list_accounts;
+use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
+use crate::model::AccountView;
 
-/// The dashboard. Until a bank is connected it invites the user to connect one.
+/// The dashboard.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <RequireUser>
-            <div class="page-head">
-                <h1>"Dashboard"</h1>
-            </div>
-            <EmptyState
-                title="Connect your first bank"
-                message="Link a bank through Plaid (US and Canada) or Pluggy (Brazil) and your balances, \
-                         accounts and transactions will appear here, kept up to date automatically."
-                action_href="/connections"
-                action_label="Connect a bank"
-            />
+            <Dashboard />
         </RequireUser>
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let accounts = Resource::new(|| (), |()| list_accounts());
+    view! {
+        <div class="page-head">
+            <h1>"Dashboard"</h1>
+        </div>
+        <Transition fallback=PageLoading>
+            {move || Suspend::new(async move {
+                match accounts.await {
+                    Ok(list) if list.is_empty() => {
+                        view! {
+                            <EmptyState
+                                title="Connect your first bank"
+                                message="Link a bank through Plaid (US and Canada) or Pluggy (Brazil) and your balances, \
+                                         accounts and transactions will appear here, kept up to date automatically."
+                                action_href="/connections"
+                                action_label="Connect a bank"
+                            />
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <section aria-labelledby="accounts-title">
+                                <div class="section-head">
+                                    <h2 id="accounts-title">"Accounts"</h2>
+                                    <a href="/connections">"Manage connections"</a>
+                                </div>
+                                <ul class="account-grid">
+                                    {list.into_iter().map(|account| view! { <li><AccountCard account /></li> }.into_any()).collect_view()}
+                                </ul>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One account: name, mask, institution and balance.
+#[component]
+fn AccountCard(account: AccountView) -> impl IntoView {
+    let kind = match account.subtype.as_deref() {
+        Some(sub) if !sub.is_empty() => sub.replace('_', " "),
+        _ => account.account_type.replace('_', " "),
+    };
+    let institution = account.institution_name.clone().unwrap_or_default();
+    let balance = account.current_balance.map(|b| format_money(b, &account.currency));
+    let available = account
+        .available_balance
+        .filter(|a| Some(*a) != account.current_balance)
+        .map(|a| format_money(a, &account.currency));
+    let negative = account.current_balance.is_some_and(|b| b < 0.0);
+    let label = format!("{} {}", account.name, institution);
+    view! {
+        <article class="account-card" aria-label=label>
+            <div class="account-head">
+                <h3 class="account-name">{account.name.clone()}</h3>
+                {account.mask.clone().map(|m| view! { <span class="account-mask">{format!("•••• {m}")}</span> })}
+            </div>
+            <p class="account-meta">{institution} " · " <span class="account-kind">{kind}</span></p>
+            <p class="account-balance" class:negative=negative>
+                {balance.unwrap_or_else(|| "Balance unavailable".to_owned())}
+            </p>
+            {available.map(|a| view! { <p class="account-available">{format!("{a} available")}</p> })}
+        </article>
+    }
+}
+
+/// `1234.5` in `USD` → `$1,234.50`; `-12` in `BRL` → `-R$12.00`. Known
+/// currencies get their symbol, others their code; yen-like ones no cents.
+pub fn format_money(amount: f64, currency: &str) -> String {
+    let code = currency.to_ascii_uppercase();
+    let decimals = match code.as_str() {
+        "JPY" | "KRW" | "CLP" | "VND" | "ISK" => 0,
+        _ => 2,
+    };
+    let symbol = match code.as_str() {
+        "USD" => "$".to_owned(),
+        "BRL" => "R$".to_owned(),
+        "CAD" => "CA$".to_owned(),
+        "EUR" => "€".to_owned(),
+        "GBP" => "£".to_owned(),
+        "JPY" => "¥".to_owned(),
+        _ => format!("{code} "),
+    };
+    let fixed = format!("{:.*}", decimals, amount.abs());
+    let (whole, fraction) = fixed.split_once('.').map_or((fixed.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    // "-0.00" reads oddly: a sign only when something shows.
+    let sign = if amount < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    match fraction {
+        Some(f) => format!("{sign}{symbol}{grouped}.{f}"),
+        None => format!("{sign}{symbol}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_money;
+
+    #[test]
+    fn money_has_symbol_grouping_and_sign() {
+        assert_eq!(format_money(1234.5, "USD"), "$1,234.50");
+        assert_eq!(format_money(-12.0, "BRL"), "-R$12.00");
+        assert_eq!(format_money(1_000_000.0, "usd"), "$1,000,000.00");
+        assert_eq!(format_money(999.999, "EUR"), "€1,000.00");
+        assert_eq!(format_money(1500.0, "JPY"), "¥1,500");
+        assert_eq!(format_money(3.1, "CHF"), "CHF 3.10");
+        assert_eq!(format_money(-0.001, "USD"), "$0.00");
+        assert_eq!(format_money(0.0, "USD"), "$0.00");
     }
 }

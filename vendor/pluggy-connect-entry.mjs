@@ -1,0 +1,5 @@
+// Entry of the public/pluggy-connect.js bundle: Pluggy's SDK exposed as the
+// global its CDN bundle defines, window.PluggyConnect (PLUGGY.md §8).
+import { PluggyConnect } from "pluggy-connect-sdk";
+
+window.PluggyConnect = PluggyConnect;
