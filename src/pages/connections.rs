@@ -549,8 +549,15 @@ fn connect_unavailable(page: Page) -> bool {
 fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
     let page = expect_context::<Page>();
     let label = format!("More actions for {name}");
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let relink = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+        start_connect(page, provider, Some((id, name.clone())));
+    };
     view! {
-        <details class="card-menu">
+        <details class="card-menu" node_ref=menu>
             <summary aria-label=label>
                 <span aria-hidden="true">"⋯"</span>
             </summary>
@@ -559,7 +566,7 @@ fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
                     type="button"
                     class="menu-item"
                     disabled=move || connect_unavailable(page)
-                    on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+                    on:click=relink
                 >
                     "Relink"
                 </button>
