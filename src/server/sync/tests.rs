@@ -39,6 +39,7 @@ on_both_backends!(
     rest_shapes_and_validation,
     pluggy_connect_sync_login_error_and_repair,
     pluggy_webhooks_verified_forged_and_replayed,
+    the_schedule_queues_due_connections_once,
 );
 
 /// The app with its sandbox on a free port, and one signed-in user.
@@ -807,4 +808,25 @@ async fn pluggy_webhooks_verified_forged_and_replayed(db: &TestDb) {
                         "error": { "code": "INVALID_CREDENTIALS", "message": "Invalid credentials." } });
     assert_eq!(post(error, Some(&secret)).await.expect("post").status(), StatusCode::OK);
     assert_eq!(w.status(made.connection_id).await, ConnectionStatus::NeedsRelink);
+}
+
+async fn the_schedule_queues_due_connections_once(db: &TestDb) {
+    let w = World::start(db).await;
+    let connection = w.connect_plaid("ins_109508").await;
+    w.drain().await;
+    assert_eq!(super::scheduler::schedule_due(&w.state.sync).await.expect("schedule"), 0, "not due yet");
+    let past = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
+    db.exec(
+        "update connections set next_sync_at = $1 where id = $2",
+        &[crate::server::store::testing::Val::Time(past), crate::server::store::testing::Val::Id(connection)],
+    )
+    .await;
+    assert_eq!(super::scheduler::schedule_due(&w.state.sync).await.expect("schedule"), 1);
+    assert_eq!(super::scheduler::schedule_due(&w.state.sync).await.expect("schedule"), 0, "claimed once");
+    w.drain().await;
+    let run = w.latest_run(connection).await;
+    assert_eq!((run.trigger.as_str(), run.outcome.as_str()), ("schedule", "success"));
+    let next = w.state.store.connection(connection).await.expect("read").expect("exists").next_sync_at;
+    let hours = (next.expect("next sync") - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((5.3..=6.7).contains(&hours), "next sync in about six hours: {hours}");
 }
