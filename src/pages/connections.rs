@@ -95,8 +95,9 @@ thread_local! {
 
 /// Keeps `widget` (or none), destroying the one kept before.
 fn keep_widget(widget: Option<OpenWidget>) {
-    let previous = OPEN_WIDGET.with(|w| w.replace(widget));
-    drop(previous);
+    // Dropped at the end of this function, after the borrow: destroying a
+    // widget may run its callbacks.
+    let _previous = OPEN_WIDGET.with(|w| w.replace(widget));
 }
 
 /// The page's shared state; cheap to copy into handlers and tasks.
