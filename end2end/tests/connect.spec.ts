@@ -110,7 +110,7 @@ test.describe("with JavaScript", () => {
     test.setTimeout(120_000);
   });
 
-  test("connect through Plaid Link, see the accounts, sync now, disconnect", async ({ page }, testInfo) => {
+  test("connect through Plaid Link, see the accounts, sync now, relink, disconnect", async ({ page }, testInfo) => {
     await openConnections(page, testInfo);
     await expect(page.getByText("No banks connected yet")).toBeVisible();
 
@@ -140,6 +140,21 @@ test.describe("with JavaScript", () => {
 
     await syncNow(platypus);
 
+    // Relink from the card menu: Link in update mode goes straight to the login.
+    await platypus.getByLabel(`More actions for ${PLATYPUS.name}`).click();
+    await platypus.getByRole("button", { name: "Relink" }).click();
+    const update = page.getByRole("dialog");
+    await expect(update.getByRole("heading", { name: `Log in again to ${PLATYPUS.name}` })).toBeVisible(SLOW);
+    await update.getByLabel("Username").fill("user_good");
+    await update.getByLabel("Password").fill("pass_good");
+    await update.getByRole("button", { name: "Submit" }).click();
+    await expect(update.getByRole("heading", { name: "Success" })).toBeVisible(SLOW);
+    await update.getByRole("button", { name: "Continue" }).click();
+    await expect(update).toBeHidden();
+    await expect(page.getByText(`Relinked ${PLATYPUS.name}. Syncing it now.`)).toBeVisible(SLOW);
+    await expect(page.getByRole("article")).toHaveCount(1);
+    await expectSynced(platypus);
+
     await expectAccountsOnDashboard(page, PLATYPUS.name, /\$[\d,]+\.\d\d/);
 
     await page.goto("/connections");
@@ -148,7 +163,7 @@ test.describe("with JavaScript", () => {
     await expect(page.getByText("No banks connected yet")).toBeVisible();
   });
 
-  test("connect through Pluggy Connect, see the accounts, sync now, disconnect", async ({ page, request }, testInfo) => {
+  test("connect through Pluggy Connect, see the accounts, sync now, relink, disconnect", async ({ page, request }, testInfo) => {
     const bank = await pluggyConnector(request, "Pluggy Bank");
     await openConnections(page, testInfo);
 
@@ -182,6 +197,17 @@ test.describe("with JavaScript", () => {
     await expectSynced(pluggy);
 
     await syncNow(pluggy);
+
+    // Relink: Pluggy Connect in update mode on this Item refreshes it without a form.
+    await pluggy.getByLabel(`More actions for ${name}`).click();
+    await pluggy.getByRole("button", { name: "Relink" }).click();
+    const update = page.getByRole("dialog");
+    await expect(update.getByRole("heading", { name: "Conta conectada" })).toBeVisible(SLOW);
+    await update.getByRole("button", { name: "Concluir" }).click();
+    await expect(update).toBeHidden();
+    await expect(page.getByText(`Relinked ${name}. Syncing it now.`)).toBeVisible(SLOW);
+    await expect(page.getByRole("article")).toHaveCount(1);
+    await expectSynced(pluggy);
 
     await expectAccountsOnDashboard(page, name, /R\$[\d,]+\.\d\d/);
 

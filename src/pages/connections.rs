@@ -95,8 +95,9 @@ thread_local! {
 
 /// Keeps `widget` (or none), destroying the one kept before.
 fn keep_widget(widget: Option<OpenWidget>) {
-    let previous = OPEN_WIDGET.with(|w| w.replace(widget));
-    drop(previous);
+    // Dropped at the end of this function, after the borrow: destroying a
+    // widget may run its callbacks.
+    let _previous = OPEN_WIDGET.with(|w| w.replace(widget));
 }
 
 /// The page's shared state; cheap to copy into handlers and tasks.
@@ -549,8 +550,15 @@ fn connect_unavailable(page: Page) -> bool {
 fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
     let page = expect_context::<Page>();
     let label = format!("More actions for {name}");
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let relink = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+        start_connect(page, provider, Some((id, name.clone())));
+    };
     view! {
-        <details class="card-menu">
+        <details class="card-menu" node_ref=menu>
             <summary aria-label=label>
                 <span aria-hidden="true">"⋯"</span>
             </summary>
@@ -559,7 +567,7 @@ fn CardMenu(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView {
                     type="button"
                     class="menu-item"
                     disabled=move || connect_unavailable(page)
-                    on:click=move |_| start_connect(page, provider, Some((id, name.clone())))
+                    on:click=relink
                 >
                     "Relink"
                 </button>
