@@ -74,14 +74,13 @@ npm-deps:
 	@if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
 	  npm ci --silent --no-audit --no-fund --prefix end2end; \
 	fi
-	@if [ ! -d vendor/node_modules ] || [ vendor/package-lock.json -nt vendor/node_modules/.package-lock.json ]; then \
-	  npm ci --silent --no-audit --no-fund --prefix vendor; \
-	fi
 	@# Live mode's Pluggy Connect: the npm package has no browser bundle, so
 	@# esbuild makes one (window.PluggyConnect) into public/, which the build copies.
-	@if [ ! -f public/pluggy-connect.js ] || [ vendor/node_modules/.package-lock.json -nt public/pluggy-connect.js ] \
-	     || [ vendor/pluggy-connect-entry.mjs -nt public/pluggy-connect.js ]; then \
-	  npm run --silent --prefix vendor build; \
+	@if [ ! -f public/pluggy-connect.js ] || [ end2end/node_modules/.package-lock.json -nt public/pluggy-connect.js ] \
+	     || [ src/widgets/pluggy_connect_bundle.mjs -nt public/pluggy-connect.js ]; then \
+	  NODE_PATH=$(CURDIR)/end2end/node_modules end2end/node_modules/.bin/esbuild src/widgets/pluggy_connect_bundle.mjs \
+	    --bundle --minify --format=iife --target=es2019 --legal-comments=eof --log-level=warning \
+	    --outfile=public/pluggy-connect.js; \
 	fi
 
 browser: ## Debian's Chromium and ChromeDriver for the end-to-end tests

@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -52,6 +53,8 @@ pub fn build(state: AppState) -> Router {
         .layer(from_fn_with_state(config, client_info))
         .layer(from_fn(security_headers))
         .layer(CompressionLayer::new())
+        // A panic in a handler or page answers 500 instead of dropping the connection.
+        .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route pattern, never the raw URI: query strings can carry tokens.
