@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod bank;
+pub mod summary;
 pub mod transactions;

@@ -1,4 +1,4 @@
-// The Transactions page over a Plaid sandbox connection made through the
+// The dashboard's overview and the Transactions page over a Plaid sandbox connection made through the
 // REST API (the widget flow itself is covered by connect.spec.ts): the list
 // by day, search, paging, with and without JavaScript.
 import { expect, test, type Page } from "@playwright/test";
@@ -28,6 +28,10 @@ async function connectedUser(page: Page, email: string) {
 
 test("transactions by day, searched and paged", async ({ page }, testInfo) => {
   await connectedUser(page, uniqueEmail(testInfo));
+  await page.goto("/");
+  const overview = page.getByRole("article", { name: "USD overview" });
+  await expect(overview).toContainText("Net balance · USD");
+  await expect(overview).toContainText(/Out this month\s*\$[\d,]+\.\d\d/);
   await page.goto("/transactions");
   await expect(page.getByRole("heading", { name: "Transactions", level: 1 })).toBeVisible();
   await expect(page.locator(".txn").first()).toBeVisible();

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::bank::list_accounts;
+use crate::api::summary::{Overview, dashboard_overview};
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
-use crate::model::AccountView;
+use crate::model::{AccountView, Amount};
 
 /// The dashboard.
 #[component]
@@ -23,6 +24,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let accounts = Resource::new(|| (), |()| list_accounts());
+    let overview = Resource::new(|| (), |()| dashboard_overview());
     view! {
         <div class="page-head">
             <h1>"Dashboard"</h1>
@@ -43,7 +45,9 @@ fn Dashboard() -> impl IntoView {
                             .into_any()
                     }
                     Ok(list) => {
+                        let overview = overview.await.ok();
                         view! {
+                            {overview.map(|overview| view! { <OverviewPanel overview /> })}
                             <section aria-labelledby="accounts-title">
                                 <div class="section-head">
                                     <h2 id="accounts-title">"Accounts"</h2>
@@ -60,6 +64,56 @@ fn Dashboard() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Net balance per currency (never converted between currencies), and money
+/// in and out this month against last month.
+#[component]
+fn OverviewPanel(overview: Overview) -> impl IntoView {
+    let Overview { this_month, last_month } = overview;
+    let mut currencies: Vec<String> = this_month
+        .total_balance
+        .iter()
+        .chain(&this_month.income)
+        .chain(&this_month.spending)
+        .map(|a| a.currency.clone())
+        .collect();
+    currencies.sort();
+    currencies.dedup();
+    let find = |list: &[Amount], currency: &str| list.iter().find(|a| a.currency == currency).map_or(0.0, |a| a.amount);
+    view! {
+        <section class="overview" aria-labelledby="overview-title">
+            <h2 id="overview-title" class="visually-hidden">"Overview"</h2>
+            {currencies
+                .into_iter()
+                .map(|c| {
+                    let net = find(&this_month.total_balance, &c);
+                    let income = find(&this_month.income, &c);
+                    let spending = find(&this_month.spending, &c);
+                    let last_income = find(&last_month.income, &c);
+                    let last_spending = find(&last_month.spending, &c);
+                    view! {
+                        <article class="stat-card" aria-label=format!("{c} overview")>
+                            <p class="stat-label">{format!("Net balance · {c}")}</p>
+                            <p class="stat-value" class:negative=net < 0.0>{format_money(net, &c)}</p>
+                            <dl class="stat-month">
+                                <div>
+                                    <dt>"In this month"</dt>
+                                    <dd class="positive">{format_money(income, &c)}</dd>
+                                    <dd class="stat-previous">{format!("last month {}", format_money(last_income, &c))}</dd>
+                                </div>
+                                <div>
+                                    <dt>"Out this month"</dt>
+                                    <dd>{format_money(spending, &c)}</dd>
+                                    <dd class="stat-previous">{format!("last month {}", format_money(last_spending, &c))}</dd>
+                                </div>
+                            </dl>
+                        </article>
+                    }
+                })
+                .collect_view()}
+        </section>
     }
 }
 
