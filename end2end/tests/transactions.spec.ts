@@ -61,4 +61,13 @@ test("transactions by day, searched and paged", async ({ page }, testInfo) => {
   await expect(page.getByRole("heading", { name: "No transactions match" })).toBeVisible();
   await page.getByRole("link", { name: "Clear" }).click();
   await expect(page.getByText(/^1–50 of \d+$/)).toBeVisible();
+
+  await page.getByLabel("Category").selectOption({ label: "Income" });
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/category=INCOME/);
+  await expect(page.locator(".txn").first()).toBeVisible();
+  for (const category of await page.locator(".txn-category").allTextContents()) {
+    expect(category).toBe("Income");
+  }
+  await expect(page.getByLabel("Category")).toHaveValue("INCOME");
 });

@@ -21,6 +21,7 @@ pub async fn list_transactions(
     account_id: Option<Uuid>,
     start_date: Option<String>,
     end_date: Option<String>,
+    category: Option<String>,
     offset: Option<i64>,
 ) -> Result<TransactionList, AppError> {
     use crate::server::fn_context::{FnContext, respond};
@@ -43,11 +44,29 @@ pub async fn list_transactions(
             end: date("end_date", end_date)?,
             account_id,
             text: q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
-            category: None,
+            category: category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
             limit: Some(PAGE_SIZE),
             offset: Some(offset.unwrap_or(0).max(0)),
         };
         queries::transactions(&ctx.state, &user, filter).await
+    })
+    .await
+}
+
+/// The categories the user's transactions have (their own ones included),
+/// for the filter.
+///
+/// # Errors
+/// Signed out, or the database failed.
+#[server]
+pub async fn list_categories() -> Result<Vec<String>, AppError> {
+    use crate::server::connect::store_error;
+    use crate::server::fn_context::{FnContext, respond};
+
+    respond(async {
+        let ctx = FnContext::current().await?;
+        let user = ctx.user().await?;
+        ctx.state.store.user_categories(user.id).await.map_err(store_error)
     })
     .await
 }

@@ -1,5 +1,5 @@
 //! `/transactions`: every transaction of every connected account, newest
-//! first, grouped by day, with search, an account and date filter, and
+//! first, grouped by day, with search, account, category and date filters, and
 //! paging. The filter is a GET form, so it works with JavaScript off.
 
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::api::bank::list_accounts;
-use crate::api::transactions::{PAGE_SIZE, list_transactions};
+use crate::api::transactions::{PAGE_SIZE, list_categories, list_transactions};
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
 use crate::model::{AccountView, TransactionList, TransactionView};
@@ -21,6 +21,7 @@ struct Filter {
     account: Option<Uuid>,
     start: String,
     end: String,
+    category: String,
     offset: i64,
 }
 
@@ -37,6 +38,7 @@ impl Filter {
         add("account", &self.account.map(|a| a.to_string()).unwrap_or_default());
         add("start", &self.start);
         add("end", &self.end);
+        add("category", &self.category);
         if offset > 0 {
             parts.push(format!("offset={offset}"));
         }
@@ -44,7 +46,11 @@ impl Filter {
     }
 
     fn is_empty(&self) -> bool {
-        self.q.is_empty() && self.account.is_none() && self.start.is_empty() && self.end.is_empty()
+        self.q.is_empty()
+            && self.account.is_none()
+            && self.start.is_empty()
+            && self.end.is_empty()
+            && self.category.is_empty()
     }
 }
 
@@ -70,6 +76,7 @@ pub fn TransactionsPage() -> impl IntoView {
             account: q.get("account").and_then(|a| Uuid::parse_str(&a).ok()),
             start: q.get("start").unwrap_or_default(),
             end: q.get("end").unwrap_or_default(),
+            category: q.get("category").unwrap_or_default(),
             offset: q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0).max(0),
         })
     });
@@ -77,10 +84,11 @@ pub fn TransactionsPage() -> impl IntoView {
         move || filter.get(),
         |f| async move {
             let opt = |s: String| (!s.is_empty()).then_some(s);
-            list_transactions(opt(f.q), f.account, opt(f.start), opt(f.end), Some(f.offset)).await
+            list_transactions(opt(f.q), f.account, opt(f.start), opt(f.end), opt(f.category), Some(f.offset)).await
         },
     );
     let accounts = Resource::new(|| (), |()| list_accounts());
+    let categories = Resource::new(|| (), |()| list_categories());
 
     view! {
         <Title text="Transactions" />
@@ -91,6 +99,7 @@ pub fn TransactionsPage() -> impl IntoView {
             <Suspense fallback=PageLoading>
                 {move || Suspend::new(async move {
                     let accounts = accounts.await.unwrap_or_default();
+                    let categories = categories.await.unwrap_or_default();
                     let f = filter.get();
                     match page.await {
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -105,7 +114,7 @@ pub fn TransactionsPage() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Ok(list) => view! { <FilterForm filter=f.clone() accounts /> <Listing filter=f list /> }.into_any(),
+                        Ok(list) => view! { <FilterForm filter=f.clone() accounts categories /> <Listing filter=f list /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -115,8 +124,9 @@ pub fn TransactionsPage() -> impl IntoView {
 
 /// Search, account and dates: a plain GET form.
 #[component]
-fn FilterForm(filter: Filter, accounts: Vec<AccountView>) -> impl IntoView {
+fn FilterForm(filter: Filter, accounts: Vec<AccountView>, categories: Vec<String>) -> impl IntoView {
     let selected = filter.account;
+    let chosen = filter.category.clone();
     view! {
         <form class="panel filter-form" method="get" action="/transactions" role="search">
             <label class="field field-grow">
@@ -135,6 +145,20 @@ fn FilterForm(filter: Filter, accounts: Vec<AccountView>) -> impl IntoView {
                                 None => a.name.clone(),
                             };
                             view! { <option value=a.id.to_string() selected=selected == Some(a.id)>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span>"Category"</span>
+                <select name="category">
+                    <option value="" selected=chosen.is_empty()>"All categories"</option>
+                    {categories
+                        .into_iter()
+                        .map(|c| {
+                            let label = humanize(&c);
+                            let selected = c == chosen;
+                            view! { <option value=c selected=selected>{label}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -247,6 +271,9 @@ mod tests {
     fn filters_round_trip_through_urls() {
         let f = Filter { q: "café & co".into(), start: "2024-01-01".into(), ..Filter::default() };
         assert_eq!(f.href(0), "/transactions?q=caf%C3%A9+%26+co&start=2024-01-01");
+        let c = Filter { category: "FOOD_AND_DRINK".into(), ..Filter::default() };
+        assert_eq!(c.href(0), "/transactions?category=FOOD_AND_DRINK");
+        assert!(!c.is_empty());
         assert_eq!(f.href(50), "/transactions?q=caf%C3%A9+%26+co&start=2024-01-01&offset=50");
         assert_eq!(Filter::default().href(0), "/transactions");
     }
