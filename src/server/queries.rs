@@ -37,17 +37,16 @@ pub async fn account(state: &AppState, user: &User, id: Uuid) -> Result<AccountV
     account.map(views::account).ok_or(AppError::NotFound)
 }
 
-/// An account's daily balances over the last `days` days, oldest first.
+/// The daily balances over the last `days` days of an account already
+/// checked to be the user's (see [`account`]), oldest first.
 ///
 /// # Errors
-/// Not theirs (404) or the database failed.
+/// The database failed.
 pub async fn balance_history(
     state: &AppState,
-    user: &User,
-    id: Uuid,
+    account: &AccountView,
     days: i64,
 ) -> Result<Vec<crate::model::BalancePointView>, AppError> {
-    let account = account(state, user, id).await?;
     let since = Utc::now().date_naive() - TimeDelta::days(days);
     let points = state.store.balance_history(account.id, since).await.map_err(store_error)?;
     Ok(points
@@ -121,14 +120,7 @@ pub async fn transactions(
 /// The database failed.
 pub async fn connections(state: &AppState, user: &User) -> Result<Vec<ConnectionView>, AppError> {
     let connections = state.store.user_connections(user.id).await.map_err(store_error)?;
-    let mut views = Vec::with_capacity(connections.len());
-    for c in connections {
-        let status = state.store.connection_sync_status(c.id).await.map_err(store_error)?;
-        let syncing = status
-            .is_some_and(|s| s.sync_queued && matches!(s.last_run_outcome.as_deref(), Some("queued" | "running")));
-        views.push(views::connection(c, syncing));
-    }
-    Ok(views)
+    Ok(connections.into_iter().map(views::connection).collect())
 }
 
 /// The user's sync runs, newest first, of one connection or all.

@@ -159,7 +159,7 @@ async fn balance(
     let user = user(&state, &session).await?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError(AppError::NotFound))?;
     let account = queries::account(&state, &user, id).await?;
-    let history = queries::balance_history(&state, &user, id, 90).await?;
+    let history = queries::balance_history(&state, &account, 90).await?;
     Ok(Json(json!({
         "account_id": account.id,
         "currency": account.currency,

@@ -150,13 +150,13 @@ impl SyncEngine {
             Ok(None) => return, // Deleted meanwhile; its job went with it.
             Err(e) => {
                 tracing::error!(error = %e, "sync: cannot read the connection");
-                self.retry_later(worker, job, self.backoff(job.attempts), Some(&e.to_string()), false).await;
+                self.requeue(worker, job, Self::after(self.backoff(job.attempts)), Some(&e.to_string()), false).await;
                 return;
             }
         };
         if let Some(allowed) = connection.next_sync_allowed_at.filter(|t| *t > now) {
             // The provider asked us to wait: the run waits with the job.
-            self.wait(worker, job, allowed).await;
+            self.requeue(worker, job, allowed, None, false).await;
             return;
         }
         let mut summary = RunSummary { pages: 0, counts: PageCounts::default() };
@@ -243,7 +243,7 @@ impl SyncEngine {
         };
         let outcome = match result {
             Ok(Some(retry_in)) => {
-                self.wait(worker, job, now + TimeDelta::from_std(retry_in).unwrap_or(TimeDelta::seconds(5))).await;
+                self.requeue(worker, job, Self::after(retry_in), None, false).await;
                 return;
             }
             Ok(None) => {
@@ -299,7 +299,7 @@ impl SyncEngine {
                 self.log(
                     self.store.finish_run(job.run_id, &run("rate_limited", Some((&code, message.clone()))), now).await,
                 );
-                self.retry_at(worker, job, allowed, &message).await;
+                self.requeue(worker, job, allowed, Some(&message), true).await;
             }
             ApiErrorKind::LoginRequired => {
                 self.log(self.store.set_connection_status(connection.id, &change(ConnectionStatus::NeedsRelink)).await);
@@ -316,7 +316,7 @@ impl SyncEngine {
             ApiErrorKind::Transient | ApiErrorKind::RestartPagination if job.attempts < self.settings.max_attempts => {
                 self.log(self.store.finish_run(job.run_id, &run("error", Some((&code, message.clone()))), now).await);
                 // The connection keeps its state while retries may still fix it.
-                self.retry_later(worker, job, self.backoff(job.attempts), Some(&message), true).await;
+                self.requeue(worker, job, Self::after(self.backoff(job.attempts)), Some(&message), true).await;
             }
             _ => {
                 self.log(self.store.set_connection_status(connection.id, &change(ConnectionStatus::Error)).await);
@@ -341,25 +341,18 @@ impl SyncEngine {
         }
     }
 
-    /// Waits (not a failure): the same run, attempts reset.
-    async fn wait(&self, worker: &str, job: &ClaimedJob, until: DateTime<Utc>) {
-        if let Err(e) = self.store.retry_job(job.job_id, worker, until, None, true, Utc::now()).await {
+    /// Releases the job to run again at `at`. A failed attempt has written
+    /// its run and counts as an attempt; a wait (`failed == false`) keeps
+    /// the run and resets the attempts.
+    async fn requeue(&self, worker: &str, job: &ClaimedJob, at: DateTime<Utc>, error: Option<&str>, failed: bool) {
+        if let Err(e) = self.store.retry_job(job.job_id, worker, at, error, !failed, Utc::now()).await {
             tracing::error!(error = %e, "sync: cannot requeue the job");
         }
     }
 
-    async fn retry_at(&self, worker: &str, job: &ClaimedJob, at: DateTime<Utc>, error: &str) {
-        if let Err(e) = self.store.retry_job(job.job_id, worker, at, Some(error), false, Utc::now()).await {
-            tracing::error!(error = %e, "sync: cannot requeue the job");
-        }
-    }
-
-    async fn retry_later(&self, worker: &str, job: &ClaimedJob, delay: Duration, error: Option<&str>, failed: bool) {
-        let at = Utc::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::minutes(1));
-        let result = self.store.retry_job(job.job_id, worker, at, error, !failed, Utc::now()).await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "sync: cannot requeue the job");
-        }
+    /// `delay` from now.
+    fn after(delay: Duration) -> DateTime<Utc> {
+        Utc::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::minutes(1))
     }
 
     fn log(&self, result: Result<(), StoreError>) {

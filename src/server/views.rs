@@ -50,8 +50,8 @@ pub fn transaction(t: TransactionRecord) -> TransactionView {
     }
 }
 
-/// A connection; `syncing` when a run is queued or running.
-pub fn connection(c: ConnectionRecord, syncing: bool) -> ConnectionView {
+/// A connection.
+pub fn connection(c: ConnectionRecord) -> ConnectionView {
     ConnectionView {
         id: c.id,
         provider: c.provider,
@@ -66,7 +66,7 @@ pub fn connection(c: ConnectionRecord, syncing: bool) -> ConnectionView {
         consent_expires_at: c.consent_expires_at.map(time),
         accounts_count: c.accounts_count,
         created_at: time(c.created_at),
-        syncing,
+        syncing: c.syncing,
     }
 }
 

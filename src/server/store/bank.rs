@@ -45,6 +45,8 @@ pub struct ConnectionRecord {
     pub next_sync_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub accounts_count: i64,
+    /// A sync of it is queued or running.
+    pub syncing: bool,
 }
 
 impl std::fmt::Debug for ConnectionRecord {

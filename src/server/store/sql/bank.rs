@@ -19,7 +19,9 @@ const CONNECTION_SELECT: &str = "select c.id, c.user_id, c.provider, c.provider_
      i.name as institution_name, i.logo as institution_logo, i.primary_color as institution_color, \
      c.access_token_enc, c.status, c.status_detail, c.error_code, c.consent_expires_at, c.sync_cursor, \
      c.last_synced_at, c.next_sync_allowed_at, c.next_sync_at, c.created_at, \
-     (select count(*) from accounts a where a.connection_id = c.id) as accounts_count \
+     (select count(*) from accounts a where a.connection_id = c.id) as accounts_count, \
+     exists (select 1 from sync_jobs j join sync_runs r on r.id = j.run_id \
+             where j.connection_id = c.id and r.outcome in ('queued', 'running')) as syncing \
      from connections c left join institutions i on i.id = c.institution_id";
 
 const ACCOUNT_SELECT: &str = "select a.id, a.connection_id, a.provider_account_id, i.name as institution_name, \
@@ -54,6 +56,7 @@ struct ConnectionRow {
     next_sync_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     accounts_count: i64,
+    syncing: bool,
 }
 
 pub(super) fn provider(s: &str) -> Result<ProviderKind, StoreError> {
@@ -88,6 +91,7 @@ impl TryFrom<ConnectionRow> for ConnectionRecord {
             next_sync_at: r.next_sync_at,
             created_at: r.created_at,
             accounts_count: r.accounts_count,
+            syncing: r.syncing,
         })
     }
 }
