@@ -249,8 +249,8 @@ impl PlaidEnv {
     /// Plaid's API host for this environment.
     pub fn base_url(self) -> &'static str {
         match self {
-            Self::Sandbox => "https://sandbox.plaid.com",
-            Self::Production => "https://production.plaid.com",
+            Self::Sandbox => crate::server::provider::plaid::SANDBOX_URL,
+            Self::Production => crate::server::provider::plaid::PRODUCTION_URL,
         }
     }
 }

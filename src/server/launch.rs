@@ -13,14 +13,12 @@ use tokio::task::JoinHandle;
 use crate::server::config::Config;
 use crate::server::crypto::Keyring;
 use crate::server::provider::plaid::{PlaidProvider, PlaidSettings};
-use crate::server::provider::pluggy::{PluggyProvider, PluggySettings};
+use crate::server::provider::pluggy::{self, PluggyProvider, PluggySettings};
 use crate::server::provider::{Provider, Providers};
 use crate::server::sandbox;
 use crate::server::store::{SecretSlot, Store};
 use crate::server::sync::{SyncEngine, SyncSettings, scheduler, worker};
 
-/// Pluggy's live API.
-pub const PLUGGY_API: &str = "https://api.pluggy.ai";
 /// The app secret holding the header value Pluggy's webhooks must carry.
 const PLUGGY_WEBHOOK_SECRET: &str = "pluggy_webhook_secret";
 /// How long a provider call may take.
@@ -65,7 +63,9 @@ pub fn providers(config: &Config, sandbox_base: &str) -> Result<ProviderSet, Str
     })
     .map_err(|e| format!("Plaid client: {e}"))?;
     let (pluggy_url, pluggy_id, pluggy_secret) = match (&config.pluggy_client_id, &config.pluggy_client_secret) {
-        (Some(id), Some(secret)) if !mode.pluggy => (PLUGGY_API.to_owned(), id.clone(), secret.expose().to_owned()),
+        (Some(id), Some(secret)) if !mode.pluggy => {
+            (pluggy::DEFAULT_BASE_URL.to_owned(), id.clone(), secret.expose().to_owned())
+        }
         _ => (
             format!("{sandbox_base}/sandbox/pluggy"),
             sandbox::pluggy::DEFAULT_CLIENT_ID.to_owned(),
