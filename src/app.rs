@@ -12,6 +12,7 @@ use crate::pages::{
     connections::ConnectionsPage,
     dashboard::DashboardPage,
     not_found::NotFound,
+    transaction::TransactionPage,
     transactions::TransactionsPage,
 };
 
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/transactions/:id") view=TransactionPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />

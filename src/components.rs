@@ -1,5 +1,6 @@
 //! Pure views shared by pages; no server code.
 
+pub mod avatar;
 pub mod feedback;
 pub mod forms;
 pub mod layout;

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod crypto;
+pub mod export;
 pub mod fn_context;
 pub mod launch;
 pub mod money;

@@ -37,10 +37,30 @@ pub struct TransactionView {
     pub merchant_name: Option<String>,
     pub amount: f64,
     pub currency: String,
+    /// The user's category if they set one, else the provider's.
     pub category: Option<String>,
+    /// The provider's category, whatever the user set.
+    #[serde(default)]
+    pub provider_category: Option<String>,
+    /// The user changed the category.
+    #[serde(default)]
+    pub category_edited: bool,
     pub pending: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The user hid it from lists and totals.
+    #[serde(default)]
+    pub hidden: bool,
+    /// The merchant's logo, when the provider has one.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    #[serde(default)]
+    pub account_name: String,
+    #[serde(default)]
+    pub account_mask: Option<String>,
+    /// How it was paid (`online`, `in store`, …), when the provider says.
+    #[serde(default)]
+    pub payment_channel: Option<String>,
 }
 
 /// A page of transactions.

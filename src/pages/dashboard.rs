@@ -8,6 +8,7 @@ use crate::api::bank::list_accounts;
 use crate::api::summary::{Overview, dashboard_overview};
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
+use crate::format::format_money;
 use crate::model::{AccountView, Amount};
 
 /// The dashboard.
@@ -144,56 +145,5 @@ fn AccountCard(account: AccountView) -> impl IntoView {
             </p>
             {available.map(|a| view! { <p class="account-available">{format!("{a} available")}</p> })}
         </article>
-    }
-}
-
-/// `1234.5` in `USD` → `$1,234.50`; `-12` in `BRL` → `-R$12.00`. Known
-/// currencies get their symbol, others their code; yen-like ones no cents.
-pub fn format_money(amount: f64, currency: &str) -> String {
-    let code = currency.to_ascii_uppercase();
-    let decimals = match code.as_str() {
-        "JPY" | "KRW" | "CLP" | "VND" | "ISK" => 0,
-        _ => 2,
-    };
-    let symbol = match code.as_str() {
-        "USD" => "$".to_owned(),
-        "BRL" => "R$".to_owned(),
-        "CAD" => "CA$".to_owned(),
-        "EUR" => "€".to_owned(),
-        "GBP" => "£".to_owned(),
-        "JPY" => "¥".to_owned(),
-        _ => format!("{code} "),
-    };
-    let fixed = format!("{:.*}", decimals, amount.abs());
-    let (whole, fraction) = fixed.split_once('.').map_or((fixed.as_str(), None), |(w, f)| (w, Some(f)));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    // "-0.00" reads oddly: a sign only when something shows.
-    let sign = if amount < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    match fraction {
-        Some(f) => format!("{sign}{symbol}{grouped}.{f}"),
-        None => format!("{sign}{symbol}{grouped}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_money;
-
-    #[test]
-    fn money_has_symbol_grouping_and_sign() {
-        assert_eq!(format_money(1234.5, "USD"), "$1,234.50");
-        assert_eq!(format_money(-12.0, "BRL"), "-R$12.00");
-        assert_eq!(format_money(1_000_000.0, "usd"), "$1,000,000.00");
-        assert_eq!(format_money(999.999, "EUR"), "€1,000.00");
-        assert_eq!(format_money(1500.0, "JPY"), "¥1,500");
-        assert_eq!(format_money(3.1, "CHF"), "CHF 3.10");
-        assert_eq!(format_money(-0.001, "USD"), "$0.00");
-        assert_eq!(format_money(0.0, "USD"), "$0.00");
     }
 }

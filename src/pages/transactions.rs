@@ -1,109 +1,50 @@
 //! `/transactions`: every transaction of every connected account, newest
-//! first, grouped by day, with search, account, category and date filters, and
-//! paging. The filter is a GET form, so it works with JavaScript off.
+//! first, grouped by day, with search, account, category, date, amount,
+//! status and hidden filters, paging, and a CSV export of what the filter
+//! matches. The filter is a GET form, so it works with JavaScript off; each
+//! row opens the transaction's details (`/transactions/:id`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use uuid::Uuid;
 
 use crate::api::bank::list_accounts;
-use crate::api::transactions::{PAGE_SIZE, list_categories, list_transactions};
+use crate::api::transactions::{PAGE_SIZE, TransactionSearch, list_categories, list_transactions, urlencode};
+use crate::components::avatar::Avatar;
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
+use crate::format::{format_money, humanize, long_date};
 use crate::model::{AccountView, TransactionList, TransactionView};
-use crate::pages::dashboard::format_money;
-
-/// The filter as the URL gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Filter {
-    q: String,
-    account: Option<Uuid>,
-    start: String,
-    end: String,
-    category: String,
-    offset: i64,
-}
-
-impl Filter {
-    /// The URL of this filter at another offset.
-    fn href(&self, offset: i64) -> String {
-        let mut parts = Vec::new();
-        let mut add = |k: &str, v: &str| {
-            if !v.is_empty() {
-                parts.push(format!("{k}={}", urlencode(v)));
-            }
-        };
-        add("q", &self.q);
-        add("account", &self.account.map(|a| a.to_string()).unwrap_or_default());
-        add("start", &self.start);
-        add("end", &self.end);
-        add("category", &self.category);
-        if offset > 0 {
-            parts.push(format!("offset={offset}"));
-        }
-        if parts.is_empty() { "/transactions".into() } else { format!("/transactions?{}", parts.join("&")) }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.q.is_empty()
-            && self.account.is_none()
-            && self.start.is_empty()
-            && self.end.is_empty()
-            && self.category.is_empty()
-    }
-}
-
-/// Percent-encodes a query value.
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Every transaction of every connected account.
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        query.with(|q| Filter {
-            q: q.get("q").unwrap_or_default(),
-            account: q.get("account").and_then(|a| Uuid::parse_str(&a).ok()),
-            start: q.get("start").unwrap_or_default(),
-            end: q.get("end").unwrap_or_default(),
-            category: q.get("category").unwrap_or_default(),
-            offset: q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0).max(0),
-        })
-    });
-    let page = Resource::new(
-        move || filter.get(),
-        |f| async move {
-            let opt = |s: String| (!s.is_empty()).then_some(s);
-            list_transactions(opt(f.q), f.account, opt(f.start), opt(f.end), opt(f.category), Some(f.offset)).await
-        },
-    );
+    let search = Memo::new(move |_| query.with(|q| TransactionSearch::from_query(|k| q.get(k))));
+    let page = Resource::new(move || search.get(), list_transactions);
     let accounts = Resource::new(|| (), |()| list_accounts());
     let categories = Resource::new(|| (), |()| list_categories());
+    let (updating, set_updating) = signal(false);
 
     view! {
         <Title text="Transactions" />
         <RequireUser>
             <div class="page-head">
                 <h1>"Transactions"</h1>
+                <a class="button" href=move || search.get().export_href() download="">
+                    "Export CSV"
+                </a>
             </div>
-            <Suspense fallback=PageLoading>
+            // A Transition keeps the last list on screen while the next one
+            // loads (no jump), dimmed and marked busy.
+            <Transition fallback=PageLoading set_pending=set_updating>
                 {move || Suspend::new(async move {
                     let accounts = accounts.await.unwrap_or_default();
                     let categories = categories.await.unwrap_or_default();
-                    let f = filter.get();
+                    let s = search.get();
                     match page.await {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(list) if list.total_count == 0 && f.is_empty() && accounts.is_empty() => {
+                        Err(error) => view! { <FilterForm search=s accounts categories /> <ErrorPanel error /> }.into_any(),
+                        Ok(list) if list.total_count == 0 && s.is_empty() && accounts.is_empty() => {
                             view! {
                                 <EmptyState
                                     title="No transactions yet"
@@ -114,24 +55,34 @@ pub fn TransactionsPage() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Ok(list) => view! { <FilterForm filter=f.clone() accounts categories /> <Listing filter=f list /> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <FilterForm search=s.clone() accounts categories />
+                                <div class="txn-results" class:is-updating=updating aria-busy=move || updating.get().to_string()>
+                                    <Listing search=s list />
+                                </div>
+                            }
+                            .into_any()
+                        }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </RequireUser>
     }
 }
 
-/// Search, account and dates: a plain GET form.
+/// The filters: a plain GET form. Amount, status and hidden sit in a
+/// disclosure that is open when one of them is set.
 #[component]
-fn FilterForm(filter: Filter, accounts: Vec<AccountView>, categories: Vec<String>) -> impl IntoView {
-    let selected = filter.account;
-    let chosen = filter.category.clone();
+fn FilterForm(search: TransactionSearch, accounts: Vec<AccountView>, categories: Vec<String>) -> impl IntoView {
+    let selected = search.account;
+    let chosen = search.category.clone();
+    let status = search.status.clone();
     view! {
-        <form class="panel filter-form" method="get" action="/transactions" role="search">
+        <form class="panel filter-form" method="get" action="/transactions" role="search" aria-label="Filter transactions">
             <label class="field field-grow">
                 <span>"Search"</span>
-                <input type="search" name="q" value=filter.q.clone() placeholder="Merchant or description" maxlength="200" />
+                <input type="search" name="q" value=search.q.clone() placeholder="Merchant or description" maxlength="200" />
             </label>
             <label class="field">
                 <span>"Account"</span>
@@ -165,15 +116,42 @@ fn FilterForm(filter: Filter, accounts: Vec<AccountView>, categories: Vec<String
             </label>
             <label class="field">
                 <span>"From"</span>
-                <input type="date" name="start" value=filter.start.clone() />
+                <input type="date" name="start" value=search.start.clone() />
             </label>
             <label class="field">
                 <span>"To"</span>
-                <input type="date" name="end" value=filter.end.clone() />
+                <input type="date" name="end" value=search.end.clone() />
             </label>
+            <details class="more-filters" open=search.uses_more_filters()>
+                <summary>"More filters"</summary>
+                <div class="more-filters-body">
+                    <label class="field">
+                        <span>"Amount from"</span>
+                        <input type="number" name="min" min="0" step="0.01" inputmode="decimal" value=search.min.clone()
+                            placeholder="0.00" />
+                    </label>
+                    <label class="field">
+                        <span>"Amount up to"</span>
+                        <input type="number" name="max" min="0" step="0.01" inputmode="decimal" value=search.max.clone()
+                            placeholder="Any" />
+                    </label>
+                    <label class="field">
+                        <span>"Status"</span>
+                        <select name="status">
+                            <option value="" selected=status.is_empty()>"Pending and posted"</option>
+                            <option value="pending" selected=status == "pending">"Pending only"</option>
+                            <option value="posted" selected=status == "posted">"Posted only"</option>
+                        </select>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="hidden" value="1" checked=search.hidden />
+                        <span>"Show hidden transactions"</span>
+                    </label>
+                </div>
+            </details>
             <div class="filter-actions">
                 <button class="button button-primary" type="submit">"Filter"</button>
-                {(!filter.is_empty()).then(|| view! { <a class="button" href="/transactions">"Clear"</a> })}
+                {(!search.is_empty()).then(|| view! { <a class="button" href="/transactions">"Clear"</a> })}
             </div>
         </form>
     }
@@ -181,13 +159,14 @@ fn FilterForm(filter: Filter, accounts: Vec<AccountView>, categories: Vec<String
 
 /// The rows, grouped by day, and the paging links.
 #[component]
-fn Listing(filter: Filter, list: TransactionList) -> impl IntoView {
+fn Listing(search: TransactionSearch, list: TransactionList) -> impl IntoView {
     let TransactionList { transactions, total_count, offset, .. } = list;
     if transactions.is_empty() {
         return view! {
             <section class="panel empty-state">
                 <h2>"No transactions match"</h2>
-                <p>"Try another search, account or date range."</p>
+                <p>"Try another search, account, amount or date range."</p>
+                <a class="button" href="/transactions">"Clear the filters"</a>
             </section>
         }
         .into_any();
@@ -201,18 +180,28 @@ fn Listing(filter: Filter, list: TransactionList) -> impl IntoView {
             _ => days.push((t.date.clone(), vec![t])),
         }
     }
-    let newer = (offset > 0).then(|| filter.href((offset - PAGE_SIZE).max(0)));
-    let older = (last < total_count).then(|| filter.href(offset + PAGE_SIZE));
+    let back = urlencode(&search.href(offset));
+    let newer = (offset > 0).then(|| search.href((offset - PAGE_SIZE).max(0)));
+    let older = (last < total_count).then(|| search.href(offset + PAGE_SIZE));
     view! {
         <p class="list-count" aria-live="polite">{format!("{first}–{last} of {total_count}")}</p>
         <div class="txn-days">
             {days
                 .into_iter()
                 .map(|(day, rows)| {
+                    let back = back.clone();
                     view! {
                         <section class="txn-day">
-                            <h2 class="txn-date">{day}</h2>
-                            <ul class="txn-list">{rows.into_iter().map(|t| view! { <Row t /> }).collect_view()}</ul>
+                            <h2 class="txn-date">{long_date(&day)}</h2>
+                            <ul class="txn-list">
+                                {rows
+                                    .into_iter()
+                                    .map(|t| {
+                                        let href = format!("/transactions/{}?back={back}", t.id);
+                                        view! { <TransactionRow t href /> }
+                                    })
+                                    .collect_view()}
+                            </ul>
                         </section>
                     }
                 })
@@ -226,12 +215,16 @@ fn Listing(filter: Filter, list: TransactionList) -> impl IntoView {
     .into_any()
 }
 
-/// One transaction.
+/// One transaction: logo or initial, title, category and account, badges
+/// and the amount; the whole row links to `href` (its details).
 #[component]
-fn Row(t: TransactionView) -> impl IntoView {
+pub fn TransactionRow(t: TransactionView, href: String) -> impl IntoView {
     let title = t.merchant_name.clone().unwrap_or_else(|| t.name.clone());
-    let detail = t.merchant_name.as_ref().map(|_| t.name.clone());
-    let category = t.category.as_deref().map(humanize);
+    let category = t.category.as_deref().map_or_else(|| "Uncategorised".to_owned(), humanize);
+    let account = match &t.account_mask {
+        Some(mask) => format!("{} ••{mask}", t.account_name),
+        None => t.account_name.clone(),
+    };
     let class = if t.amount < 0.0 { "txn-amount out" } else { "txn-amount in" };
     let amount = if t.amount > 0.0 {
         format!("+{}", format_money(t.amount, &t.currency))
@@ -239,48 +232,23 @@ fn Row(t: TransactionView) -> impl IntoView {
         format_money(t.amount, &t.currency)
     };
     view! {
-        <li class="txn">
-            <div class="txn-main">
-                <span class="txn-title">{title}</span>
-                <span class="txn-meta">
-                    {category.map(|c| view! { <span class="txn-category">{c}</span> })}
-                    {t.pending.then(|| view! { <span class="badge badge-pending">"Pending"</span> })}
-                    {detail.map(|d| view! { <span class="txn-detail">{d}</span> })}
+        <li>
+            <a class="txn" href=href>
+                <Avatar name=title.clone() image=t.logo_url.clone() />
+                <span class="txn-main">
+                    <span class="txn-title">{title}</span>
+                    <span class="txn-meta">
+                        <span class="txn-category">{category}</span>
+                        <span class="txn-account">{account}</span>
+                    </span>
+                    <span class="txn-badges">
+                        {t.pending.then(|| view! { <span class="badge badge-pending">"Pending"</span> })}
+                        {t.hidden.then(|| view! { <span class="badge">"Hidden"</span> })}
+                        {t.note.is_some().then(|| view! { <span class="badge">"Note"</span> })}
+                    </span>
                 </span>
-            </div>
-            <span class=class>{amount}</span>
+                <span class=class>{amount}</span>
+            </a>
         </li>
-    }
-}
-
-/// `FOOD_AND_DRINK` → `Food and drink`; other text stays as it is.
-fn humanize(category: &str) -> String {
-    if category.chars().any(|c| c.is_lowercase()) {
-        return category.to_owned();
-    }
-    let lower = category.replace('_', " ").to_lowercase();
-    let mut chars = lower.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_round_trip_through_urls() {
-        let f = Filter { q: "café & co".into(), start: "2024-01-01".into(), ..Filter::default() };
-        assert_eq!(f.href(0), "/transactions?q=caf%C3%A9+%26+co&start=2024-01-01");
-        let c = Filter { category: "FOOD_AND_DRINK".into(), ..Filter::default() };
-        assert_eq!(c.href(0), "/transactions?category=FOOD_AND_DRINK");
-        assert!(!c.is_empty());
-        assert_eq!(f.href(50), "/transactions?q=caf%C3%A9+%26+co&start=2024-01-01&offset=50");
-        assert_eq!(Filter::default().href(0), "/transactions");
-    }
-
-    #[test]
-    fn categories_read_naturally() {
-        assert_eq!(humanize("FOOD_AND_DRINK"), "Food and drink");
-        assert_eq!(humanize("Restaurantes"), "Restaurantes");
     }
 }

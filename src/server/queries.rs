@@ -7,12 +7,15 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountView, Amount, CategoryAmount, ConnectionView, SummaryView, SyncLogView, TransactionList, User,
+    AccountView, Amount, CategoryAmount, ConnectionView, SummaryView, SyncLogView, TransactionList, TransactionView,
+    User,
 };
 use crate::server::connect::store_error;
+use crate::server::money;
 use crate::server::money::to_major;
 use crate::server::state::AppState;
-use crate::server::store::bank::TransactionQuery;
+use crate::server::store::StoreError;
+use crate::server::store::bank::{TransactionOverrides, TransactionQuery, TransactionRecord};
 use crate::server::views;
 
 /// Most transactions one request may ask for.
@@ -67,8 +70,61 @@ pub struct TransactionFilter {
     pub account_id: Option<Uuid>,
     pub text: Option<String>,
     pub category: Option<String>,
+    /// Smallest size of the amount, in currency units (money in or out alike).
+    pub amount_min: Option<f64>,
+    /// Largest size of the amount, in currency units.
+    pub amount_max: Option<f64>,
+    /// Only pending (`true`) or only posted (`false`).
+    pub pending: Option<bool>,
+    /// Include the transactions the user hid.
+    pub include_hidden: bool,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+}
+
+impl TransactionFilter {
+    /// The store query for `user`, after checking every field (422 naming
+    /// the field) and that the account is theirs (404). Limit and offset
+    /// are the caller's to check.
+    async fn query(self, state: &AppState, user: &User) -> Result<TransactionQuery, AppError> {
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && start > end
+        {
+            return Err(AppError::validation("start_date", "start_date must not be after end_date"));
+        }
+        if self.text.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(AppError::validation("q", "q must be at most 200 characters"));
+        }
+        let size = |field: &str, value: Option<f64>| match value {
+            None => Ok(None),
+            Some(v) if (0.0..=1e12).contains(&v) => Ok(money::to_thousandths(v)),
+            Some(_) => Err(AppError::validation(field, format!("{field} must be a number from 0 to 1000000000000"))),
+        };
+        let amount_min = size("amount_min", self.amount_min)?;
+        let amount_max = size("amount_max", self.amount_max)?;
+        if let (Some(min), Some(max)) = (amount_min, amount_max)
+            && min > max
+        {
+            return Err(AppError::validation("amount_min", "amount_min must not be more than amount_max"));
+        }
+        if let Some(account) = self.account_id {
+            self::account(state, user, account).await?;
+        }
+        Ok(TransactionQuery {
+            user_id: user.id,
+            start: self.start,
+            end: self.end,
+            account_id: self.account_id,
+            text: self.text,
+            category: self.category,
+            amount_min,
+            amount_max,
+            pending: self.pending,
+            include_hidden: self.include_hidden,
+            limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+            offset: self.offset.unwrap_or(0),
+        })
+    }
 }
 
 /// A page of the user's transactions, newest first.
@@ -80,38 +136,98 @@ pub async fn transactions(
     user: &User,
     filter: TransactionFilter,
 ) -> Result<TransactionList, AppError> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
+    let query = filter.query(state, user).await?;
+    if !(1..=MAX_LIMIT).contains(&query.limit) {
         return Err(AppError::validation("limit", format!("limit must be between 1 and {MAX_LIMIT}")));
     }
-    let offset = filter.offset.unwrap_or(0);
-    if offset < 0 {
+    if query.offset < 0 {
         return Err(AppError::validation("offset", "offset must be 0 or more"));
     }
-    if let (Some(start), Some(end)) = (filter.start, filter.end)
-        && start > end
-    {
-        return Err(AppError::validation("start_date", "start_date must not be after end_date"));
-    }
-    if filter.text.as_ref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(AppError::validation("q", "q must be at most 200 characters"));
-    }
-    if let Some(account) = filter.account_id {
-        self::account(state, user, account).await?;
-    }
-    let query = TransactionQuery {
-        user_id: user.id,
-        start: filter.start,
-        end: filter.end,
-        account_id: filter.account_id,
-        text: filter.text,
-        category: filter.category,
-        include_hidden: false,
-        limit,
-        offset,
-    };
     let (rows, total_count) = state.store.transactions(&query).await.map_err(store_error)?;
-    Ok(TransactionList { transactions: rows.into_iter().map(views::transaction).collect(), total_count, limit, offset })
+    Ok(TransactionList {
+        transactions: rows.into_iter().map(views::transaction).collect(),
+        total_count,
+        limit: query.limit,
+        offset: query.offset,
+    })
+}
+
+/// Every transaction the filter matches, newest first, as a stream of rows
+/// fed by a task reading the database (paging ignored): for exports of any
+/// size. The receiver ends early if the database fails; the failure is
+/// logged.
+///
+/// # Errors
+/// A bad filter (422) or an account that is not theirs (404), before
+/// anything is read.
+pub async fn export_transactions(
+    state: &AppState,
+    user: &User,
+    filter: TransactionFilter,
+) -> Result<tokio::sync::mpsc::Receiver<TransactionRecord>, AppError> {
+    let query = filter.query(state, user).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.export_transactions(&query, tx).await {
+            tracing::error!(error = %e, "transaction export failed part way");
+        }
+    });
+    Ok(rx)
+}
+
+/// One of the user's transactions (not removed).
+///
+/// # Errors
+/// Not theirs or removed (404), or the database failed.
+pub async fn transaction(state: &AppState, user: &User, id: Uuid) -> Result<TransactionView, AppError> {
+    let found = state.store.user_transaction(user.id, id).await.map_err(store_error)?;
+    found.map(views::transaction).ok_or(AppError::NotFound)
+}
+
+/// Longest category the user may give a transaction, in characters.
+pub const MAX_CATEGORY_CHARS: usize = 60;
+/// Longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// Sets the user's own category, note and hidden flag on one of their
+/// transactions; these survive every later sync. An empty category goes
+/// back to the provider's, an empty note removes it.
+///
+/// # Errors
+/// Too long (422 naming the field), not theirs (404), or the database failed.
+pub async fn edit_transaction(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    edit: TransactionEdit,
+) -> Result<TransactionView, AppError> {
+    let clean = |value: Option<String>| value.map(|v| v.trim().to_owned()).map(|v| (!v.is_empty()).then_some(v));
+    let category = clean(edit.category);
+    if category.as_ref().and_then(Option::as_ref).is_some_and(|c| c.chars().count() > MAX_CATEGORY_CHARS) {
+        return Err(AppError::validation(
+            "category",
+            format!("category must be at most {MAX_CATEGORY_CHARS} characters"),
+        ));
+    }
+    let note = clean(edit.note);
+    if note.as_ref().and_then(Option::as_ref).is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(AppError::validation("note", format!("note must be at most {MAX_NOTE_CHARS} characters")));
+    }
+    let overrides = TransactionOverrides { category, note, hidden: edit.hidden };
+    match state.store.set_transaction_overrides(user.id, id, &overrides).await {
+        Ok(()) => transaction(state, user, id).await,
+        Err(StoreError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// What the user changes on a transaction; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionEdit {
+    pub category: Option<String>,
+    pub note: Option<String>,
+    pub hidden: Option<bool>,
 }
 
 /// The user's connections with their health.

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
@@ -21,7 +21,8 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::{ProviderKind, User};
 use crate::server::auth;
-use crate::server::queries::{self, TransactionFilter};
+use crate::server::export;
+use crate::server::queries::{self, TransactionEdit, TransactionFilter};
 use crate::server::routes::ApiError;
 use crate::server::security::ClientInfo;
 use crate::server::state::AppState;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/accounts", get(accounts))
         .route("/api/accounts/{id}/balance", get(balance))
         .route("/api/transactions", get(transactions))
+        .route("/api/transactions.csv", get(transactions_csv))
+        .route("/api/transactions/{id}", get(transaction).patch(edit_transaction))
         .route("/api/transactions/sync", post(sync))
         .route("/api/connections", get(connections))
         .route("/api/connections/{id}", delete(disconnect))
@@ -170,22 +173,95 @@ async fn balance(
     })))
 }
 
+/// The transaction filter of a query string (the same for the JSON list and
+/// the CSV export).
+fn transaction_filter(params: &HashMap<String, String>) -> Result<TransactionFilter, ApiError> {
+    let text = |name: &str| params.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(TransactionFilter {
+        start: date(params, "start_date")?,
+        end: date(params, "end_date")?,
+        account_id: param(params, "account_id", "an account id")?,
+        text: text("q"),
+        category: text("category"),
+        amount_min: param(params, "amount_min", "a number")?,
+        amount_max: param(params, "amount_max", "a number")?,
+        pending: param(params, "pending", "true or false")?,
+        include_hidden: param(params, "include_hidden", "true or false")?.unwrap_or(false),
+        limit: param(params, "limit", "a whole number")?,
+        offset: param(params, "offset", "a whole number")?,
+    })
+}
+
 async fn transactions(
     State(state): State<AppState>,
     session: Session,
     Query(params): Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = user(&state, &session).await?;
-    let filter = TransactionFilter {
-        start: date(&params, "start_date")?,
-        end: date(&params, "end_date")?,
-        account_id: param(&params, "account_id", "an account id")?,
-        text: params.get("q").map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
-        category: params.get("category").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
-        limit: param(&params, "limit", "a whole number")?,
-        offset: param(&params, "offset", "a whole number")?,
+    Ok(Json(queries::transactions(&state, &user, transaction_filter(&params)?).await?))
+}
+
+/// Every transaction the filter matches as CSV (paging ignored), streamed.
+async fn transactions_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Params,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = user(&state, &session).await?;
+    let rows = queries::export_transactions(&state, &user, transaction_filter(&params)?).await?;
+    let name = format!("tributary-transactions-{}.csv", chrono::Utc::now().date_naive());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        export::csv_body(rows),
+    ))
+}
+
+async fn transaction(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = user(&state, &session).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError(AppError::NotFound))?;
+    Ok(Json(queries::transaction(&state, &user, id).await?))
+}
+
+/// The user's own fields; absent ones stay as they are, `null` or `""`
+/// clears the category (back to the provider's) or the note.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransactionEditBody {
+    #[serde(default, deserialize_with = "present")]
+    category: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    note: Option<Option<String>>,
+    hidden: Option<bool>,
+}
+
+/// A field that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+async fn edit_transaction(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = user(&state, &session).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError(AppError::NotFound))?;
+    let b: TransactionEditBody = body(raw)?;
+    let edit = TransactionEdit {
+        category: b.category.map(Option::unwrap_or_default),
+        note: b.note.map(Option::unwrap_or_default),
+        hidden: b.hidden,
     };
-    Ok(Json(queries::transactions(&state, &user, filter).await?))
+    Ok(Json(queries::edit_transaction(&state, &user, id, edit).await?))
 }
 
 #[derive(Default, Deserialize)]

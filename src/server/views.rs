@@ -45,8 +45,15 @@ pub fn transaction(t: TransactionRecord) -> TransactionView {
         merchant_name: t.merchant_name,
         currency: t.currency,
         category: t.category,
+        provider_category: t.provider_category,
+        category_edited: t.user_category.is_some(),
         pending: t.pending,
         note: t.user_note,
+        hidden: t.hidden,
+        logo_url: t.logo_url,
+        account_name: t.account_name,
+        account_mask: t.account_mask,
+        payment_channel: t.payment_channel,
     }
 }
 

@@ -120,8 +120,14 @@ pub struct TransactionRecord {
     pub payment_channel: Option<String>,
     pub pending: bool,
     pub logo_url: Option<String>,
+    /// The user's own category, when they set one.
+    pub user_category: Option<String>,
+    /// The provider's primary category.
+    pub provider_category: Option<String>,
     pub user_note: Option<String>,
     pub hidden: bool,
+    pub account_name: String,
+    pub account_mask: Option<String>,
 }
 
 /// Which of a user's transactions to list, newest first.
@@ -134,6 +140,13 @@ pub struct TransactionQuery {
     /// Matched against the name and merchant, case-insensitively.
     pub text: Option<String>,
     pub category: Option<String>,
+    /// Smallest size of the amount (money in or out alike), in thousandths
+    /// of a currency unit (`money::to_thousandths`), inclusive.
+    pub amount_min: Option<i64>,
+    /// Largest size of the amount, like `amount_min`, inclusive.
+    pub amount_max: Option<i64>,
+    /// Only pending (`true`) or only posted (`false`) transactions.
+    pub pending: Option<bool>,
     pub include_hidden: bool,
     pub limit: i64,
     pub offset: i64,
@@ -241,4 +254,13 @@ pub trait BankStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The categories a user's transactions have, for filters.
     async fn user_categories(&self, user_id: Uuid) -> Result<Vec<String>, StoreError>;
+    /// Every transaction `query` matches (its limit and offset ignored),
+    /// newest first, handed to `out` row by row as the database yields them:
+    /// an export of any size in constant memory. Stops early, without error,
+    /// when the receiver is dropped.
+    async fn export_transactions(
+        &self,
+        query: &TransactionQuery,
+        out: tokio::sync::mpsc::Sender<TransactionRecord>,
+    ) -> Result<(), StoreError>;
 }

@@ -16,6 +16,8 @@ on_both_backends!(
     posted_transactions_inherit_overrides_of_the_pending_one,
     reconcile_removes_what_the_provider_no_longer_lists,
     transactions_filter_and_page,
+    amount_status_and_hidden_filters,
+    exports_stream_every_match_in_order,
     another_user_sees_nothing,
     one_job_per_connection_and_one_claim,
     a_request_during_a_run_runs_again_afterwards,
@@ -258,6 +260,91 @@ async fn transactions_filter_and_page(db: &TestDb) {
     let by_account = TransactionQuery { account_id: Some(acc2.id), ..base.clone() };
     assert_eq!(store.transactions(&by_account).await.expect("acc").1, 0);
     assert!(store.user_categories(f.user).await.expect("categories").contains(&"COFFEE".to_owned()));
+}
+
+async fn amount_status_and_hidden_filters(db: &TestDb) {
+    let f = fixture(db).await;
+    let store = db.store();
+    // USD cents: -5.00, +12.50, -20.00 (pending), -0.99; and JPY 1,500 (no minor units).
+    let mut rows = vec![txn("a", -500), txn("b", 1250), txn("c", -2000), txn("d", -99)];
+    rows[2].pending = true;
+    let mut yen = txn("e", -1500);
+    yen.currency = "JPY".into();
+    rows.push(yen);
+    store.apply_page(f.connection, None, &page(rows, &[], "c1"), Utc::now()).await.expect("page");
+    let base = TransactionQuery { user_id: f.user, limit: 50, ..TransactionQuery::default() };
+    let ids = async |q: TransactionQuery| {
+        let (rows, total) = store.transactions(&q).await.expect("list");
+        assert_eq!(usize::try_from(total).expect("count"), rows.len(), "the count matches the rows");
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.provider_transaction_id).collect();
+        ids.sort();
+        ids
+    };
+    // Sizes in thousandths of a unit: money in and out alike, each currency
+    // at its own exponent (¥1,500 is 1,500 units, not 15.00).
+    let between =
+        |min: i64, max: i64| TransactionQuery { amount_min: Some(min), amount_max: Some(max), ..base.clone() };
+    assert_eq!(ids(between(5_000, 12_500)).await, ["a", "b"]);
+    assert_eq!(ids(between(12_500, 20_000)).await, ["b", "c"]);
+    assert_eq!(ids(TransactionQuery { amount_max: Some(990), ..base.clone() }).await, ["d"]);
+    assert_eq!(ids(TransactionQuery { amount_min: Some(1_000_000), ..base.clone() }).await, ["e"]);
+    assert_eq!(ids(TransactionQuery { pending: Some(true), ..base.clone() }).await, ["c"]);
+    assert_eq!(ids(TransactionQuery { pending: Some(false), ..base.clone() }).await.len(), 4);
+
+    let (all, _) = store.transactions(&base).await.expect("list");
+    let b = all.iter().find(|r| r.provider_transaction_id == "b").expect("b");
+    assert_eq!((b.account_name.as_str(), b.account_mask.as_deref()), ("Checking acc-1", Some("0000")));
+    let overrides = TransactionOverrides {
+        hidden: Some(true),
+        category: Some(Some("Refunds".into())),
+        ..TransactionOverrides::default()
+    };
+    store.set_transaction_overrides(f.user, b.id, &overrides).await.expect("hide");
+    assert!(!ids(base.clone()).await.contains(&"b".to_owned()), "hidden rows are left out");
+    let shown = TransactionQuery { include_hidden: true, category: Some("Refunds".into()), ..base.clone() };
+    assert_eq!(ids(shown).await, ["b"], "unless asked for, and the user's category filters");
+    let b = store.user_transaction(f.user, b.id).await.expect("q").expect("b");
+    assert_eq!(
+        (b.category.as_deref(), b.user_category.as_deref(), b.provider_category.as_deref(), b.hidden),
+        (Some("Refunds"), Some("Refunds"), Some("FOOD_AND_DRINK"), true)
+    );
+}
+
+async fn exports_stream_every_match_in_order(db: &TestDb) {
+    let f = fixture(db).await;
+    let store = db.store();
+    let rows: Vec<Transaction> = (0..700)
+        .map(|i| {
+            let mut t = txn(&format!("t{i:03}"), -(i + 1));
+            t.date = today() - TimeDelta::days(i / 10);
+            t
+        })
+        .collect();
+    store.apply_page(f.connection, None, &page(rows, &["t000"], "c1"), Utc::now()).await.expect("page");
+    let query = TransactionQuery { user_id: f.user, limit: 10, offset: 30, ..TransactionQuery::default() };
+    // A small channel: the reader takes its time, the database waits.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let export = tokio::spawn({
+        let store = db.store();
+        async move { store.export_transactions(&query, tx).await }
+    });
+    let mut got = Vec::new();
+    while let Some(row) = rx.recv().await {
+        got.push(row);
+    }
+    export.await.expect("task").expect("export");
+    assert_eq!(got.len(), 699, "paging does not apply; removed rows are not exported");
+    let (listed, _) = store
+        .transactions(&TransactionQuery { user_id: f.user, limit: 500, ..TransactionQuery::default() })
+        .await
+        .expect("list");
+    assert_eq!(got[..500], listed[..], "the same rows in the same order as the list");
+
+    // A reader that goes away stops the export without an error.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    drop(rx);
+    let query = TransactionQuery { user_id: f.user, ..TransactionQuery::default() };
+    store.export_transactions(&query, tx).await.expect("a closed reader is not a failure");
 }
 
 async fn another_user_sees_nothing(db: &TestDb) {

@@ -40,6 +40,7 @@ on_both_backends!(
     pluggy_connect_sync_login_error_and_repair,
     pluggy_webhooks_verified_forged_and_replayed,
     the_schedule_queues_due_connections_once,
+    edits_survive_syncs_and_exports_follow_the_filter,
 );
 
 /// The app with its sandbox on a free port, and one signed-in user.
@@ -829,4 +830,88 @@ async fn the_schedule_queues_due_connections_once(db: &TestDb) {
     let next = w.state.store.connection(connection).await.expect("read").expect("exists").next_sync_at;
     let hours = (next.expect("next sync") - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!((5.3..=6.7).contains(&hours), "next sync in about six hours: {hours}");
+}
+
+async fn edits_survive_syncs_and_exports_follow_the_filter(db: &TestDb) {
+    let w = World::start(db).await;
+    let connection = w.connect_plaid("ins_109508").await;
+    w.drain().await;
+    let (_, page) = w.get("/api/transactions?pending=false&limit=1").await;
+    let id = page["transactions"][0]["id"].as_str().expect("a transaction").to_owned();
+    assert_eq!(page["transactions"][0]["category_edited"], false);
+    assert!(page["transactions"][0]["account_name"].as_str().is_some_and(|n| !n.is_empty()), "{page}");
+
+    let patch = async |body: Value| {
+        let res = w.http.patch(format!("{}/api/transactions/{id}", w.base)).json(&body).send().await.expect("patch");
+        let status = res.status();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let (status, saved) = patch(json!({ "category": "Dining out", "note": "  team lunch  ", "hidden": true })).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(
+        (&saved["category"], &saved["category_edited"], &saved["note"], &saved["hidden"]),
+        (&json!("Dining out"), &json!(true), &json!("team lunch"), &json!(true))
+    );
+    let (status, body) = patch(json!({ "note": "x".repeat(501) })).await;
+    assert_eq!((status, &body["error"]["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("note")));
+    let (status, _) = patch(json!({ "colour": "red" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused");
+    let other = w.other_user().await;
+    let res = other.patch(format!("{}/api/transactions/{id}", w.base)).json(&json!({ "hidden": false })).send().await;
+    assert_eq!(res.expect("patch").status(), StatusCode::NOT_FOUND, "another user's transaction");
+
+    // Hidden: out of the list unless asked for; the user's category filters.
+    let (_, hidden) = w.get("/api/transactions?category=Dining+out").await;
+    assert_eq!(hidden["total_count"], 0);
+    let (_, shown) = w.get("/api/transactions?category=Dining+out&include_hidden=true").await;
+    assert_eq!(shown["total_count"], 1);
+
+    // A sync (the provider resends everything it has) keeps the user's fields.
+    w.state.sync.request(connection, crate::server::store::jobs::SyncTrigger::Manual).await.expect("request");
+    w.drain().await;
+    let (_, after) = w.get(&format!("/api/transactions/{id}")).await;
+    assert_eq!(
+        (&after["category"], &after["note"], &after["hidden"]),
+        (&json!("Dining out"), &json!("team lunch"), &json!(true))
+    );
+    let (status, cleared) = patch(json!({ "category": null, "hidden": false })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&cleared["category_edited"], &cleared["note"]), (&json!(false), &json!("team lunch")));
+    assert_eq!(cleared["category"], cleared["provider_category"], "back to the provider's category");
+
+    // The CSV has exactly the rows the filter matches, whatever the paging.
+    let (_, filtered) = w.get("/api/transactions?amount_min=10&amount_max=500&pending=false&limit=1").await;
+    let res = w
+        .http
+        .get(format!("{}/api/transactions.csv?amount_min=10&amount_max=500&pending=false&limit=1", w.base))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(res.status(), StatusCode::OK);
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(content_type.as_deref(), Some("text/csv; charset=utf-8"));
+    let disposition = res.headers().get("content-disposition").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert!(disposition.is_some_and(|d| d.starts_with("attachment; filename=\"tributary-transactions-")));
+    let csv = res.text().await.expect("text");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("date,name,merchant,category,account,amount,currency,status,note,hidden"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(Some(i64::try_from(rows.len()).expect("len")), filtered["total_count"].as_i64());
+    assert!(rows.len() > 5, "the sandbox has purchases between $10 and $500");
+    for row in &rows {
+        assert!(row.contains(",posted,"), "{row}");
+        let amount: f64 = row.split(',').rev().nth(4).and_then(|a| a.parse().ok()).expect("an amount");
+        assert!((10.0..=500.0).contains(&amount.abs()), "{row}");
+    }
+    for (path, field) in [
+        ("/api/transactions.csv?amount_min=abc", "amount_min"),
+        ("/api/transactions?amount_min=20&amount_max=10", "amount_min"),
+        ("/api/transactions?amount_max=-1", "amount_max"),
+        ("/api/transactions?pending=maybe", "pending"),
+    ] {
+        let (status, body) = w.get(path).await;
+        assert_eq!((status, &body["error"]["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!(field)), "{path}");
+    }
+    let res = other.get(format!("{}/api/transactions.csv", w.base)).send().await.expect("csv");
+    assert_eq!(res.text().await.expect("text").lines().count(), 1, "another user's export is only the header");
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{DbUuid, sql_impl};
 use crate::model::{ConnectionStatus, ProviderKind};
+use crate::server::money;
 use crate::server::provider::{Account, Institution, TransactionPage};
 use crate::server::store::bank::{
     AccountRecord, BalancePoint, BankStore, ConnectionRecord, NewConnection, PageCounts, StatusChange,
@@ -32,8 +33,14 @@ const ACCOUNT_SELECT: &str = "select a.id, a.connection_id, a.provider_account_i
 
 const TRANSACTION_SELECT: &str = "select t.id, t.account_id, t.provider_transaction_id, t.date, t.name, \
      t.merchant_name, t.amount, t.currency, coalesce(t.user_category, t.category_primary) as category, \
-     t.category_detailed, t.payment_channel, t.pending, t.logo_url, t.user_note, t.hidden \
-     from transactions t";
+     t.category_detailed, t.payment_channel, t.pending, t.logo_url, t.user_category, \
+     t.category_primary as provider_category, t.user_note, t.hidden, a.name as account_name, \
+     a.mask as account_mask \
+     from transactions t join accounts a on a.id = t.account_id";
+
+/// The order of transaction lists: newest first, then as the provider sent
+/// them, the id breaking ties so pages never overlap.
+const TRANSACTION_ORDER: &str = "order by t.date desc, t.created_at desc, t.id desc";
 
 #[derive(FromRow)]
 struct ConnectionRow {
@@ -156,8 +163,12 @@ struct TransactionRow {
     payment_channel: Option<String>,
     pending: bool,
     logo_url: Option<String>,
+    user_category: Option<String>,
+    provider_category: Option<String>,
     user_note: Option<String>,
     hidden: bool,
+    account_name: String,
+    account_mask: Option<String>,
 }
 
 impl From<TransactionRow> for TransactionRecord {
@@ -176,8 +187,12 @@ impl From<TransactionRow> for TransactionRecord {
             payment_channel: r.payment_channel,
             pending: r.pending,
             logo_url: r.logo_url,
+            user_category: r.user_category,
+            provider_category: r.provider_category,
             user_note: r.user_note,
             hidden: r.hidden,
+            account_name: r.account_name,
+            account_mask: r.account_mask,
         }
     }
 }
@@ -219,13 +234,34 @@ fn transaction_filters(query: &TransactionQuery) -> (String, Vec<FilterValue>) {
             &mut sql,
         );
     }
+    if let Some(min) = query.amount_min {
+        push(&format!(" and {} >= ?", thousandths_sql()), FilterValue::Int(min), &mut sql);
+    }
+    if let Some(max) = query.amount_max {
+        push(&format!(" and {} <= ?", thousandths_sql()), FilterValue::Int(max), &mut sql);
+    }
+    if let Some(pending) = query.pending {
+        sql.push_str(if pending { " and t.pending" } else { " and not t.pending" });
+    }
     (sql, values)
+}
+
+/// The size of `t.amount` in thousandths of a currency unit, whatever the
+/// currency's exponent (see `money::to_thousandths`).
+fn thousandths_sql() -> String {
+    let list = |codes: &[&str]| codes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+    format!(
+        "abs(t.amount) * (case when t.currency in ({}) then 1000 when t.currency in ({}) then 1 else 10 end)",
+        list(money::ZERO_DECIMAL),
+        list(money::THREE_DECIMAL)
+    )
 }
 
 enum FilterValue {
     Date(NaiveDate),
     Id(Uuid),
     Text(String),
+    Int(i64),
 }
 
 macro_rules! bind_filters {
@@ -236,6 +272,7 @@ macro_rules! bind_filters {
                 FilterValue::Date(d) => q.bind(*d),
                 FilterValue::Id(id) => q.bind(DbUuid(*id)),
                 FilterValue::Text(t) => q.bind(t.clone()),
+                FilterValue::Int(i) => q.bind(*i),
             };
         }
         q
@@ -631,8 +668,7 @@ sql_impl!(BankStore {
         let (filters, values) = transaction_filters(query);
         let n = values.len();
         let list_sql = format!(
-            "{TRANSACTION_SELECT} where {filters} order by t.date desc, t.created_at desc, t.id desc \
-             limit ${} offset ${}",
+            "{TRANSACTION_SELECT} where {filters} {TRANSACTION_ORDER} limit ${} offset ${}",
             n + 2,
             n + 3
         );
@@ -696,5 +732,25 @@ sql_impl!(BankStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(c,)| c).collect())
+    }
+
+    async fn export_transactions(
+        &self,
+        query: &TransactionQuery,
+        out: tokio::sync::mpsc::Sender<TransactionRecord>,
+    ) -> Result<(), StoreError> {
+        use futures::TryStreamExt as _;
+
+        let (filters, values) = transaction_filters(query);
+        let sql = format!("{TRANSACTION_SELECT} where {filters} {TRANSACTION_ORDER}");
+        let mut rows =
+            bind_filters!(sqlx::query_as::<_, TransactionRow>(&sql).bind(DbUuid(query.user_id)), &values)
+                .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            if out.send(row.into()).await.is_err() {
+                break; // The reader went away (a closed download).
+            }
+        }
+        Ok(())
     }
 });
