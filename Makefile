@@ -31,7 +31,7 @@ PG_SOCKET   := /var/run/postgresql
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps toolchain tools npm-deps browser postgres build build-release \
-        fmt-check clippy unit-test e2e official-clients clean
+        fmt-check clippy unit-test e2e screenshots official-clients clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -128,6 +128,11 @@ unit-test: postgres
 e2e: build-release npm-deps browser
 	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	  npx playwright test
+
+# Current screenshots of every page at phone and desktop size, for the README.
+screenshots: build-release npm-deps browser ## Refresh end2end/screenshots/ (shown in the README)
+	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+	  SCREENSHOTS_DIR=$(CURDIR)/end2end/screenshots npx playwright test tests/screens.spec.ts --project=phone --project=desktop
 
 # The providers' official clients (plaid-python, pluggy-sdk) against
 # `tributary sandbox`, with only the host / base URL changed.

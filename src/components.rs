@@ -4,3 +4,4 @@ pub mod avatar;
 pub mod feedback;
 pub mod forms;
 pub mod layout;
+pub mod time;

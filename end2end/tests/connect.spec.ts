@@ -84,7 +84,8 @@ async function disconnect(page: Page, card: Locator) {
 async function expectAccountsOnDashboard(page: Page, institution: string, currency: RegExp) {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Accounts" })).toBeVisible();
-  const accounts = page.getByRole("article").filter({ hasText: institution });
+  // Accounts are grouped under their bank.
+  const accounts = page.getByRole("region", { name: institution }).getByRole("article");
   await expect(accounts.first()).toBeVisible();
   expect(await accounts.count()).toBeGreaterThan(0);
   await expect(accounts.first()).toContainText(currency);

@@ -1,29 +1,33 @@
-// The dashboard's overview and the Transactions page over a Plaid sandbox connection made through the
+// The Transactions page over a Plaid sandbox connection made through the
 // REST API (the widget flow itself is covered by connect.spec.ts): the list
-// by day, search, paging, with and without JavaScript.
+// by day, search, paging, more filters, editing a transaction (kept across a
+// sync) and the CSV export, with and without JavaScript.
+import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, uniqueEmail } from "./helpers";
+import { connectPlaidByApi, registerByApi, screenshot, uniqueEmail, waitForSyncs } from "./helpers";
 
-/** Registers, links a Plaid sandbox bank as Link would, and waits for the first sync. */
+// Each test links a bank and waits for its first sync (~2,000 transactions).
+test.beforeEach(() => test.setTimeout(90_000));
+
+/** Registers and links a Plaid sandbox bank, first sync done. */
 async function connectedUser(page: Page, email: string) {
-  const api = page.request;
-  expect((await api.post("/api/auth/register", { data: { email, password: PASSWORD } })).status()).toBe(201);
-  const link = await (await api.post("/api/plaid/link-token", { data: {} })).json();
-  const login = await (
-    await api.post("/sandbox/plaid/__link/login", {
-      data: { token: link.link_token, institution_id: "ins_109508", username: "user_good", password: "pass_good" },
-    })
-  ).json();
-  const done = await (
-    await api.post("/sandbox/plaid/__link/complete", {
-      data: { token: link.link_token, login_token: login.login_token, account_ids: [] },
-    })
-  ).json();
-  const made = await api.post("/api/plaid/connect", { data: { public_token: done.public_token } });
-  expect(made.status()).toBe(201);
-  await expect
-    .poll(async () => (await (await api.get("/api/sync-logs")).json()).sync_logs[0]?.outcome, { timeout: 60_000 })
-    .toBe("success");
+  await registerByApi(page, email);
+  await connectPlaidByApi(page);
+}
+
+/** Opens the "More filters" disclosure unless a filter in it keeps it open. */
+async function openMoreFilters(page: Page) {
+  if ((await page.locator("details.more-filters").getAttribute("open")) === null) {
+    await page.getByText("More filters").click();
+  }
+}
+
+/** "1–50 of 312" → 312. */
+async function totalCount(page: Page): Promise<number> {
+  const text = (await page.locator(".list-count").textContent()) ?? "";
+  const match = text.match(/of (\d+)$/);
+  expect(match, text).not.toBeNull();
+  return Number(match![1]);
 }
 
 test("transactions by day, searched and paged", async ({ page }, testInfo) => {
@@ -59,7 +63,7 @@ test("transactions by day, searched and paged", async ({ page }, testInfo) => {
   await page.getByLabel("Search").fill("no such merchant anywhere");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByRole("heading", { name: "No transactions match" })).toBeVisible();
-  await page.getByRole("link", { name: "Clear" }).click();
+  await page.getByRole("link", { name: "Clear", exact: true }).click();
   await expect(page.getByText(/^1–50 of \d+$/)).toBeVisible();
 
   await page.getByLabel("Category").selectOption({ label: "Income" });
@@ -70,4 +74,79 @@ test("transactions by day, searched and paged", async ({ page }, testInfo) => {
     expect(category).toBe("Income");
   }
   await expect(page.getByLabel("Category")).toHaveValue("INCOME");
+});
+
+test("amount and status filters, kept in the URL", async ({ page }, testInfo) => {
+  await connectedUser(page, uniqueEmail(testInfo));
+  await page.goto("/transactions");
+  await openMoreFilters(page);
+  await page.getByLabel("Amount from").fill("100");
+  await page.getByLabel("Status").selectOption("posted");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/min=100/);
+  await expect(page).toHaveURL(/status=posted/);
+  await expect(page.locator(".txn").first()).toBeVisible();
+  await expect(page.getByLabel("Amount from"), "the form shows the filter").toHaveValue("100");
+  await expect(page.locator(".badge-pending")).toHaveCount(0);
+  for (const amount of await page.locator(".txn-amount").allTextContents()) {
+    expect(Number(amount.replace(/[^\d.]/g, ""))).toBeGreaterThanOrEqual(100);
+  }
+  await screenshot(page, testInfo, "transactions-filtered");
+});
+
+test("edit a transaction: category, note and hidden survive a sync", async ({ page }, testInfo) => {
+  await connectedUser(page, uniqueEmail(testInfo));
+  await page.goto("/transactions?status=posted");
+  const first = page.locator(".txn").first();
+  const href = (await first.getAttribute("href"))!;
+  const id = href.split("?")[0].split("/").pop()!;
+  const row = () => page.locator(`a.txn[href^="/transactions/${id}?"]`);
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`/transactions/${id}`));
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.getByText("Bank's category", { exact: true })).toBeVisible();
+  await screenshot(page, testInfo, "transaction-details");
+
+  await page.getByLabel("Category").fill("Team lunches");
+  await page.getByLabel("Note").fill("Paid for the whole team");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page, "back to the list it came from").toHaveURL(/\/transactions\?status=posted$/);
+  await expect(row()).toContainText("Team lunches");
+  await expect(row()).toContainText("Note");
+
+  // A sync re-reads the provider's data; the user's fields stay.
+  expect((await page.request.post("/api/transactions/sync", { data: {} })).status()).toBe(202);
+  await waitForSyncs(page);
+  await page.reload();
+  await expect(row()).toContainText("Team lunches");
+
+  // Hidden: gone from the list until asked for.
+  await row().click();
+  await expect(page.getByLabel("Note")).toHaveValue("Paid for the whole team");
+  await page.getByLabel("Hide from lists and totals").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/transactions\?status=posted$/);
+  await expect(page.locator(".txn").first()).toBeVisible();
+  await expect(row()).toHaveCount(0);
+  await openMoreFilters(page);
+  await page.getByLabel("Show hidden transactions").check();
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/hidden=1/);
+  await expect(row()).toContainText("Hidden");
+});
+
+test("export the filtered list as CSV", async ({ page }, testInfo) => {
+  await connectedUser(page, uniqueEmail(testInfo));
+  await page.goto("/transactions?q=acme");
+  await expect(page.locator(".txn").first()).toBeVisible();
+  const count = await totalCount(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export CSV" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^tributary-transactions-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = readFileSync((await download.path())!, "utf8").trimEnd().split("\r\n");
+  expect(lines[0]).toBe("date,name,merchant,category,account,amount,currency,status,note,hidden");
+  expect(lines.length - 1).toBe(count);
+  for (const line of lines.slice(1)) expect(line).toContain("ACME");
 });

@@ -1,41 +1,88 @@
-//! The dashboard's figures: net balance per currency, and money in and out
-//! this calendar month against last month.
+//! The dashboard in one request: net balance per currency, money in and out
+//! this calendar month against last month, spending by category, the
+//! connections with their accounts and balance histories, and the latest
+//! transactions. One answer, so the page renders whole, without parts
+//! popping in one after another.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::SummaryView;
+use crate::model::{AccountView, BalancePointView, ConnectionView, SummaryView, TransactionView};
 
-/// This month so far and the whole of last month.
+/// Days of balance history behind each account's sparkline.
+pub const HISTORY_DAYS: i64 = 90;
+/// Transactions in "Recent transactions".
+pub const RECENT_COUNT: i64 = 8;
+
+/// Everything the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Overview {
+pub struct DashboardData {
+    /// The first of this month to today (UTC).
     pub this_month: SummaryView,
+    /// The whole of last month.
     pub last_month: SummaryView,
+    /// Oldest first.
+    pub connections: Vec<ConnectionView>,
+    /// By institution, then name.
+    pub accounts: Vec<AccountView>,
+    pub histories: Vec<AccountHistory>,
+    /// Newest first, hidden ones left out.
+    pub recent: Vec<TransactionView>,
 }
 
-/// The signed-in user's overview (dates in UTC).
+/// An account's daily balances, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountHistory {
+    pub account_id: Uuid,
+    pub points: Vec<BalancePointView>,
+}
+
+/// The signed-in user's dashboard.
 ///
 /// # Errors
 /// Signed out, or the database failed.
 #[server]
-pub async fn dashboard_overview() -> Result<Overview, AppError> {
-    use chrono::{Datelike as _, Months, Utc};
+pub async fn dashboard() -> Result<DashboardData, AppError> {
+    use chrono::{Datelike as _, Months, TimeDelta, Utc};
 
+    use crate::server::connect::store_error;
     use crate::server::fn_context::{FnContext, respond};
-    use crate::server::queries;
+    use crate::server::money::to_major;
+    use crate::server::queries::{self, TransactionFilter};
 
     respond(async {
         let cx = FnContext::current().await?;
         let user = cx.user().await?;
+        let state = &cx.state;
         let today = Utc::now().date_naive();
         let first = today.with_day(1).unwrap_or(today);
         let last_first = first.checked_sub_months(Months::new(1)).unwrap_or(first);
         let last_end = first.pred_opt().unwrap_or(first);
-        Ok(Overview {
-            this_month: queries::summary(&cx.state, &user, Some(first), Some(today)).await?,
-            last_month: queries::summary(&cx.state, &user, Some(last_first), Some(last_end)).await?,
-        })
+        let recent = TransactionFilter { limit: Some(RECENT_COUNT), ..TransactionFilter::default() };
+        let since = today - TimeDelta::days(HISTORY_DAYS);
+        let (this_month, last_month, connections, accounts, recent, points) = futures::try_join!(
+            queries::summary(state, &user, Some(first), Some(today)),
+            queries::summary(state, &user, Some(last_first), Some(last_end)),
+            queries::connections(state, &user),
+            queries::accounts(state, &user),
+            queries::transactions(state, &user, recent),
+            async { state.store.user_balance_history(user.id, since).await.map_err(store_error) },
+        )?;
+        let mut histories: Vec<AccountHistory> = Vec::new();
+        for (account_id, p) in points {
+            let point = BalancePointView {
+                date: p.day.to_string(),
+                current: p.current.map(|m| to_major(m, &p.currency)),
+                available: p.available.map(|m| to_major(m, &p.currency)),
+            };
+            match histories.last_mut() {
+                Some(h) if h.account_id == account_id => h.points.push(point),
+                _ => histories.push(AccountHistory { account_id, points: vec![point] }),
+            }
+        }
+        Ok(DashboardData { this_month, last_month, connections, accounts, histories, recent: recent.transactions })
     })
     .await
 }

@@ -45,6 +45,7 @@ pub fn Avatar(
             {image.map(|src| view! { <img class="avatar-image" src=src alt="" loading="lazy" decoding="async" /> })}
         </span>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -75,15 +75,15 @@ fn Details(t: TransactionView) -> impl IntoView {
         Some(mask) => format!("{} ••{mask}", t.account_name),
         None => t.account_name.clone(),
     };
-    let amount_class = if t.amount < 0.0 { "txn-detail-amount out" } else { "txn-detail-amount in" };
+    let amount_class = if t.amount < 0.0 { "txn-sheet-amount out" } else { "txn-sheet-amount in" };
     let provider_category = t.provider_category.as_deref().map_or_else(|| "None".to_owned(), humanize);
     view! {
-        <section class="panel txn-detail" aria-labelledby="txn-title">
-            <div class="txn-detail-head">
+        <section class="panel txn-sheet" aria-labelledby="txn-title">
+            <div class="txn-sheet-head">
                 <Avatar name=title.clone() image=t.logo_url.clone() class="avatar-large" />
                 <div>
                     <h1 id="txn-title">{title}</h1>
-                    <p class="txn-detail-date">{long_date(&t.date)}</p>
+                    <p class="txn-sheet-date">{long_date(&t.date)}</p>
                 </div>
                 <p class=amount_class>{amount}</p>
             </div>

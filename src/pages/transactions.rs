@@ -204,6 +204,7 @@ fn Listing(search: TransactionSearch, list: TransactionList) -> impl IntoView {
                             </ul>
                         </section>
                     }
+                    .into_any()
                 })
                 .collect_view()}
         </div>
@@ -251,4 +252,5 @@ pub fn TransactionRow(t: TransactionView, href: String) -> impl IntoView {
             </a>
         </li>
     }
+    .into_any()
 }

@@ -2,6 +2,8 @@
 //! read: memory stays flat whatever the size of the export.
 
 use axum::body::{Body, Bytes};
+use futures::StreamExt as _;
+use futures::stream::{iter, unfold};
 use tokio::sync::mpsc::Receiver;
 
 use crate::server::money::to_decimal_string;
@@ -17,14 +19,12 @@ const ROWS_PER_CHUNK: usize = 256;
 /// A response body: the header line, then every row `rows` yields.
 pub fn csv_body(rows: Receiver<TransactionRecord>) -> Body {
     let header = encode(&[], true);
-    let chunks = futures::stream::unfold(rows, |mut rows| async move {
+    let chunks = unfold(rows, |mut rows| async move {
         let mut batch = Vec::with_capacity(ROWS_PER_CHUNK);
         (rows.recv_many(&mut batch, ROWS_PER_CHUNK).await > 0).then(|| (encode(&batch, false), rows))
     });
-    let stream = futures::StreamExt::map(
-        futures::StreamExt::chain(futures::stream::iter([header]), chunks),
-        Ok::<Bytes, std::io::Error>,
-    );
+    // Fused: a compression layer may poll again after the end.
+    let stream = iter([header]).chain(chunks).fuse().map(Ok::<Bytes, std::io::Error>);
     Body::from_stream(stream)
 }
 

@@ -228,6 +228,13 @@ pub trait BankStore: Send + Sync {
     async fn user_account(&self, user_id: Uuid, id: Uuid) -> Result<Option<AccountRecord>, StoreError>;
     /// An account's daily balances from `since`, oldest first.
     async fn balance_history(&self, account_id: Uuid, since: NaiveDate) -> Result<Vec<BalancePoint>, StoreError>;
+    /// The daily balances from `since` of every account of a user, by
+    /// account, oldest first.
+    async fn user_balance_history(
+        &self,
+        user_id: Uuid,
+        since: NaiveDate,
+    ) -> Result<Vec<(Uuid, BalancePoint)>, StoreError>;
 
     /// Applies one page of changes and moves the cursor from `expected_cursor`
     /// to `page.next_cursor`, all in one database transaction.

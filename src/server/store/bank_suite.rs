@@ -497,6 +497,20 @@ async fn accounts_keep_a_daily_balance(db: &TestDb) {
     let history = store.balance_history(acc.id, today() - TimeDelta::days(7)).await.expect("history");
     let points: Vec<_> = history.iter().map(|p| (p.day, p.current)).collect();
     assert_eq!(points, vec![(yesterday, Some(10_000)), (today(), Some(25_000))]);
+    let all = store.user_balance_history(f.user, today() - TimeDelta::days(7)).await.expect("all");
+    let mine: Vec<_> = all.iter().filter(|(id, _)| *id == acc.id).map(|(_, p)| (p.day, p.current)).collect();
+    assert_eq!(mine, points, "the user-wide history has the same points");
+    assert_eq!(all.len(), 3, "and the other account's snapshot (acc-2, written at set-up)");
+    let other = fixture(db).await;
+    assert!(
+        store
+            .user_balance_history(other.user, today() - TimeDelta::days(7))
+            .await
+            .expect("other")
+            .iter()
+            .all(|(id, _)| *id != acc.id),
+        "nobody else's"
+    );
     let connection = store.connection(f.connection).await.expect("q").expect("exists");
     assert_eq!(connection.accounts_count, 2);
     assert_eq!(connection.institution_name.as_deref(), Some("First Platypus Bank"));

@@ -912,6 +912,17 @@ async fn edits_survive_syncs_and_exports_follow_the_filter(db: &TestDb) {
         let (status, body) = w.get(path).await;
         assert_eq!((status, &body["error"]["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!(field)), "{path}");
     }
+    // Compressed, as browsers ask for it (the body ends cleanly under gzip).
+    let res = w
+        .http
+        .get(format!("{}/api/transactions.csv", w.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    let gz = res.bytes().await.expect("the whole compressed body");
+    assert!(gz.starts_with(&[0x1f, 0x8b]) && gz.len() > 1000, "{} bytes", gz.len());
     let res = other.get(format!("{}/api/transactions.csv", w.base)).send().await.expect("csv");
     assert_eq!(res.text().await.expect("text").lines().count(), 1, "another user's export is only the header");
 }

@@ -499,6 +499,28 @@ sql_impl!(BankStore {
             .collect())
     }
 
+    async fn user_balance_history(
+        &self,
+        user_id: Uuid,
+        since: NaiveDate,
+    ) -> Result<Vec<(Uuid, BalancePoint)>, StoreError> {
+        let rows: Vec<(DbUuid, NaiveDate, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+            "select s.account_id, s.day, s.current, s.available, s.currency from balance_snapshots s \
+             join accounts a on a.id = s.account_id where a.user_id = $1 and s.day >= $2 \
+             order by s.account_id, s.day",
+        )
+        .bind(DbUuid(user_id))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(account, day, current, available, currency)| {
+                (account.0, BalancePoint { day, current, available, currency })
+            })
+            .collect())
+    }
+
     async fn apply_page(
         &self,
         connection_id: Uuid,
