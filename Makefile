@@ -1,6 +1,7 @@
 # Tributary — two commands on a fresh machine:
 #   make run    install what is missing, build, serve http://127.0.0.1:3000 (SQLite + sandbox)
 #   make test   fmt, clippy, unit + store tests on SQLite and PostgreSQL, end-to-end in Chromium
+#   make bench  speed and memory targets with 120,000 transactions (not part of `make test`)
 #
 # Tools are installed outside the clone (cargo's bin folder and $(TOOLS_DIR)) and
 # their versions checked, so a fresh clone on a kept machine does not rebuild them.
@@ -30,7 +31,7 @@ PG_CLUSTER  := 15 main
 PG_SOCKET   := /var/run/postgresql
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test deps toolchain tools npm-deps browser postgres build build-release \
+.PHONY: help run test bench deps toolchain tools npm-deps browser postgres build build-release \
         fmt-check clippy unit-test e2e screenshots official-clients clean
 
 help: ## List the targets
@@ -122,6 +123,18 @@ unit-test: postgres
 	createdb -h $(PG_SOCKET) $$db; \
 	trap 'dropdb -h $(PG_SOCKET) --if-exists --force '$$db EXIT; \
 	TRIBUTARY_TEST_POSTGRES_URL="postgres:///$$db?host=$(PG_SOCKET)" cargo test --features ssr
+
+# Speed and memory targets (README "Performance"): seeds 120,000 transactions
+# into a SQLite file and into a throw-away PostgreSQL database made for this
+# run, times the list, its filters, the dashboard, the CSV export and sync in
+# release mode, and fails when a target is missed. Timings are checked here,
+# never by tests, so it is not part of `make test`. Needs only the toolchain
+# and PostgreSQL, not the front-end tools.
+bench: toolchain postgres ## Benchmarks with 120,000 transactions on SQLite and PostgreSQL
+	@db=tributary_bench_$$$$_$$(date +%s); \
+	createdb -h $(PG_SOCKET) $$db; \
+	trap 'dropdb -h $(PG_SOCKET) --if-exists --force '$$db EXIT; \
+	TRIBUTARY_BENCH_POSTGRES_URL="postgres:///$$db?host=$(PG_SOCKET)" cargo bench --features ssr --bench transactions
 
 # End-to-end: release build, then Playwright starts the binary on a free port
 # with its own SQLite file and drives Debian's Chromium.
