@@ -40,6 +40,7 @@ on_both_backends!(
     pluggy_connect_sync_login_error_and_repair,
     pluggy_webhooks_verified_forged_and_replayed,
     the_schedule_queues_due_connections_once,
+    a_running_sync_shows_its_progress_page_by_page,
 );
 
 /// The app with its sandbox on a free port, and one signed-in user.
@@ -829,4 +830,35 @@ async fn the_schedule_queues_due_connections_once(db: &TestDb) {
     let next = w.state.store.connection(connection).await.expect("read").expect("exists").next_sync_at;
     let hours = (next.expect("next sync") - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!((5.3..=6.7).contains(&hours), "next sync in about six hours: {hours}");
+}
+
+async fn a_running_sync_shows_its_progress_page_by_page(db: &TestDb) {
+    let w = World::start(db).await;
+    let connection = w.connect_plaid("ins_109508").await;
+    let item = w.item_id(connection).await;
+    // The first two pages come late, so the run can be watched between them.
+    w.fault(
+        "plaid",
+        json!({ "path": "/transactions/sync", "kind": "delay", "delay_ms": 800, "count": 2, "item_id": item }),
+    )
+    .await;
+    let engine = w.state.sync.clone();
+    let worker = tokio::spawn(async move { run_one(&engine, "watched-worker").await });
+    let mut seen = Vec::new();
+    while !worker.is_finished() {
+        let run = w.latest_run(connection).await;
+        if run.outcome == "running" && run.pages > 0 {
+            seen.push((run.pages, run.added, run.modified, run.removed));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    assert!(worker.await.expect("worker"), "the initial sync ran");
+    let end = w.latest_run(connection).await;
+    assert_eq!(end.outcome, "success");
+    assert!(end.pages >= 2, "the history spans several pages: {end:?}");
+    let (first_pages, first_added, ..) = *seen.first().expect("the run was seen running with a page applied");
+    assert!(first_pages < end.pages && first_added > 0 && first_added < end.added, "{seen:?} then {end:?}");
+    assert!(seen.windows(2).all(|p| p[0].0 <= p[1].0 && p[0].1 <= p[1].1), "figures only grow: {seen:?}");
+    let last = seen.last().expect("seen");
+    assert!(last.0 <= end.pages && last.1 <= end.added, "{seen:?} then {end:?}");
 }
