@@ -452,6 +452,9 @@ async fn rate_limits_back_off_and_record_when_to_retry(db: &TestDb) {
     let runs = w.state.store.user_sync_runs(w.user.id, Some(connection), 10).await.expect("runs");
     assert!(runs.iter().any(|r| r.outcome == "rate_limited" && r.error_code.is_some()), "{runs:?}");
     assert_eq!(w.drain().await, 0, "nothing runs before the allowed time");
+    let (_, list) = w.get("/api/connections").await;
+    let shown = &list["connections"][0]["next_sync_allowed_at"];
+    assert_eq!(shown, &json!(crate::server::views::time(allowed)), "the wait is shown while it is ahead");
 }
 
 async fn login_required_needs_relink_and_update_mode_repairs(db: &TestDb) {
@@ -694,6 +697,9 @@ async fn rest_shapes_and_validation(db: &TestDb) {
     let (_, connections) = w.get("/api/connections").await;
     assert_eq!(connections["connections"][0]["status"], "active");
     assert_eq!(connections["connections"][0]["syncing"], true);
+    let next = connections["connections"][0]["next_sync_at"].as_str().expect("the next scheduled sync");
+    assert!(chrono::DateTime::parse_from_rfc3339(next).is_ok_and(|t| t > chrono::Utc::now()), "{next}");
+    assert!(connections["connections"][0]["next_sync_allowed_at"].is_null(), "no rate limit");
     let (status, summary) = w.get("/api/summary").await;
     assert_eq!(status, StatusCode::OK);
     assert!(summary["total_balance"].as_array().is_some_and(|l| !l.is_empty()), "{summary}");
