@@ -35,9 +35,17 @@ struct Fixture {
 async fn fixture(db: &TestDb) -> Fixture {
     let store = db.store();
     let user = store.create_user(&format!("u-{}@example.com", Uuid::new_v4().simple()), "h").await.expect("user");
+    let connection = add_connection(db, user.id, "First Platypus Bank").await;
+    store.upsert_accounts(connection, user.id, &[account("acc-1"), account("acc-2")], today()).await.expect("accounts");
+    Fixture { user: user.id, connection }
+}
+
+/// A Plaid connection of `user` to a new institution named `bank`.
+async fn add_connection(db: &TestDb, user: Uuid, bank: &str) -> Uuid {
+    let store = db.store();
     let institution = Institution {
         provider_institution_id: format!("ins_{}", Uuid::new_v4().simple()),
-        name: "First Platypus Bank".into(),
+        name: bank.into(),
         countries: vec!["US".into()],
         ..Institution::default()
     };
@@ -51,7 +59,7 @@ async fn fixture(db: &TestDb) -> Fixture {
     store
         .insert_connection(&NewConnection {
             id: connection,
-            user_id: user.id,
+            user_id: user,
             provider: ProviderKind::Plaid,
             provider_item_id: format!("item-{connection}"),
             institution_id,
@@ -61,8 +69,7 @@ async fn fixture(db: &TestDb) -> Fixture {
         })
         .await
         .expect("connection");
-    store.upsert_accounts(connection, user.id, &[account("acc-1"), account("acc-2")], today()).await.expect("accounts");
-    Fixture { user: user.id, connection }
+    connection
 }
 
 fn today() -> NaiveDate {
@@ -471,26 +478,7 @@ async fn running_runs_show_their_progress(db: &TestDb) {
 async fn recent_runs_are_kept_per_connection(db: &TestDb) {
     let f = fixture(db).await;
     let store = db.store();
-    let institution = Institution {
-        provider_institution_id: format!("ins_{}", Uuid::new_v4().simple()),
-        name: "Tartan Bank".into(),
-        ..Institution::default()
-    };
-    let institution_id = store.upsert_institution(ProviderKind::Plaid, &institution).await.expect("institution");
-    let quiet = Uuid::new_v4();
-    store
-        .insert_connection(&NewConnection {
-            id: quiet,
-            user_id: f.user,
-            provider: ProviderKind::Plaid,
-            provider_item_id: format!("item-{quiet}"),
-            institution_id,
-            access_token_enc: "tv1:k:sealed".into(),
-            consent_expires_at: None,
-            next_sync_at: Utc::now() + TimeDelta::hours(6),
-        })
-        .await
-        .expect("connection");
+    let quiet = add_connection(db, f.user, "Tartan Bank").await;
     let start = Utc::now() - TimeDelta::days(1);
     // Two old runs of the quiet connection, then twelve of the busy one.
     let runs = [(quiet, 0), (quiet, 1)].into_iter().chain((2..14).map(|i| (f.connection, i)));
