@@ -1,5 +1,8 @@
-//! Pure views shared by pages; no server code.
+//! Views shared by pages; no server-only code (they may call server
+//! functions, as the browser does).
 
 pub mod feedback;
 pub mod forms;
 pub mod layout;
+pub mod sync;
+pub mod time;
