@@ -5,12 +5,18 @@
 // JavaScript-free projects check that the page still lists connections,
 // says connecting needs JavaScript, and that Disconnect works as a form post.
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { expectNoHorizontalScroll, jsDisabled, register, uniqueEmail } from "./helpers";
+import {
+  connectPlaidByApi,
+  expectNoHorizontalScroll,
+  jsDisabled,
+  register,
+  uniqueEmail,
+  watchConsole,
+} from "./helpers";
 
 /** Widget flows and sandbox syncs take seconds; a busy CI machine more. */
 const SLOW = { timeout: 30_000 };
 const PLATYPUS = { name: "First Platypus Bank", institution_id: "ins_109508" };
-const PLAID_KEYS = { client_id: "sandbox_client_id", secret: "sandbox_secret" };
 const PLUGGY_CLIENT = { clientId: "sandbox-client-id", clientSecret: "sandbox-client-secret" };
 
 type Credential = { name: string; label: string; type?: string; mfa?: boolean; optional?: boolean };
@@ -19,17 +25,8 @@ type Connector = { id: number; name: string; isSandbox?: boolean; credentials: C
 let problems: string[] = [];
 
 test.beforeEach(async ({ page }) => {
-  problems = [];
-  await page.addInitScript(() =>
-    document.addEventListener("securitypolicyviolation", (e) =>
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
-    ),
-  );
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    // 4xx answers (a wrong password in a widget) are logged as "Failed to load resource".
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
-  });
+  // 4xx answers (a wrong password in a widget) are logged as "Failed to load resource": left out.
+  problems = await watchConsole(page);
 });
 
 test.afterEach(async () => {
@@ -247,14 +244,7 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("button", { name: "Connect a bank" })).toBeDisabled();
 
     // A connection made over the REST API, as the session's user.
-    const created = await page.request.post("/sandbox/plaid/sandbox/public_token/create", {
-      data: { ...PLAID_KEYS, institution_id: PLATYPUS.institution_id, initial_products: ["transactions"] },
-    });
-    expect(created.status()).toBe(200);
-    const connected = await page.request.post("/api/plaid/connect", {
-      data: { public_token: (await created.json()).public_token },
-    });
-    expect(connected.status()).toBeLessThan(300);
+    await connectPlaidByApi(page, PLATYPUS.institution_id);
 
     await page.goto("/connections");
     const platypus = card(page, PLATYPUS.name);

@@ -3,10 +3,9 @@
 // Link is a JavaScript widget: these tests run in the hydrated projects only
 // (phone 390×844 and desktop).
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { expectNoHorizontalScroll, jsDisabled } from "./helpers";
+import { PLAID_KEYS as KEYS, expectNoHorizontalScroll, jsDisabled, watchConsole } from "./helpers";
 
 const DEMO = "/sandbox/plaid/__link/demo";
-const KEYS = { client_id: "sandbox_client_id", secret: "sandbox_secret" };
 const PLATYPUS = { name: "First Platypus Bank", institution_id: "ins_109508" };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,21 +15,9 @@ let problems: string[] = [];
 
 test.beforeEach(async ({ page }, testInfo) => {
   test.skip(jsDisabled(testInfo), "Plaid Link needs JavaScript");
-  problems = [];
-  // Chromium does not always log a CSP violation (e.g. a caught eval), but it
-  // always fires this event.
-  await page.addInitScript(() =>
-    document.addEventListener("securitypolicyviolation", (e) =>
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
-    ),
-  );
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    // A 4xx answer to fetch() is logged by Chromium as "Failed to load
-    // resource"; wrong passwords are expected to get one. CSP violations
-    // ("Refused to …") and script errors are not.
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
-  });
+  // Wrong passwords are expected to get a 4xx ("Failed to load resource",
+  // left out); CSP violations ("Refused to …") and script errors are not.
+  problems = await watchConsole(page);
 });
 
 test.afterEach(async () => {

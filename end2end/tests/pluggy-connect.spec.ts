@@ -6,7 +6,7 @@
 // (or from the logged Item), not hard-coded: only the names "Pluggy Bank" and the sandbox
 // users (user-ok / password-ok, MFA 123456, user-locked) are assumed.
 import { expect, test as base, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { expectNoHorizontalScroll, jsDisabled } from "./helpers";
+import { expectNoHorizontalScroll, jsDisabled, watchConsole } from "./helpers";
 
 const BASE = "/sandbox/pluggy";
 const DEMO = `${BASE}/__connect/demo`;
@@ -33,20 +33,8 @@ type LogEntry = { callback: string; data?: any };
 const test = base.extend<{ pageProblems: string[] }>({
   pageProblems: [
     async ({ page }, use) => {
-      const problems: string[] = [];
-      // Chromium does not log every CSP violation (e.g. a caught eval); it always fires this event.
-      await page.addInitScript(() =>
-        document.addEventListener("securitypolicyviolation", (e) =>
-          console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
-        ),
-      );
-      page.on("console", (message) => {
-        // 4xx answers to fetch() are logged as "Failed to load resource"; those are expected.
-        if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-          problems.push(message.text());
-        }
-      });
-      page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+      // 4xx answers to fetch() ("Failed to load resource") are expected and left out.
+      const problems = await watchConsole(page);
       await use(problems);
       expect(problems, "CSP violations, uncaught errors or console errors").toEqual([]);
     },

@@ -123,6 +123,68 @@ pub async fn sync_now(connection_id: Uuid) -> Result<Uuid, AppError> {
     .await
 }
 
+/// A sync that "Sync all" queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedSync {
+    pub connection_id: Uuid,
+    /// The run that carries it out (poll it with [`sync_run`]).
+    pub run_id: Uuid,
+    pub institution_name: Option<String>,
+    /// The provider asked to wait: the run starts at this time (RFC 3339).
+    pub next_sync_allowed_at: Option<String>,
+}
+
+/// Runs kept in a connection's history on the Connections page.
+pub const HISTORY_RUNS: i64 = 10;
+
+/// Queues a sync of every connection of the user. A plain form post goes
+/// back to `return_to` (a path on this site; `/connections` otherwise).
+#[server]
+pub async fn sync_all(return_to: Option<String>) -> Result<Vec<QueuedSync>, AppError> {
+    use std::collections::HashMap;
+
+    use crate::server::{
+        connect,
+        fn_context::{FnContext, local_path, redirect_plain_form, respond},
+        queries,
+    };
+    respond(async {
+        let cx = FnContext::current().await?;
+        let user = cx.user().await?;
+        let queued = connect::request_sync(&cx.state, &user, None).await?;
+        let mut connections: HashMap<Uuid, ConnectionView> =
+            queries::connections(&cx.state, &user).await?.into_iter().map(|c| (c.id, c)).collect();
+        let queued = queued
+            .into_iter()
+            .map(|(connection_id, run_id)| {
+                let view = connections.remove(&connection_id);
+                QueuedSync {
+                    connection_id,
+                    run_id,
+                    institution_name: view.as_ref().and_then(|c| c.institution_name.clone()),
+                    next_sync_allowed_at: view.and_then(|c| c.next_sync_allowed_at),
+                }
+            })
+            .collect();
+        redirect_plain_form(local_path(return_to.as_deref(), "/connections"));
+        Ok(queued)
+    })
+    .await
+}
+
+/// The last [`HISTORY_RUNS`] sync runs of each of the user's connections,
+/// newest first.
+#[server]
+pub async fn sync_history() -> Result<Vec<SyncLogView>, AppError> {
+    use crate::server::{fn_context::FnContext, fn_context::respond, queries};
+    respond(async {
+        let cx = FnContext::current().await?;
+        let user = cx.user().await?;
+        queries::recent_sync_logs(&cx.state, &user, HISTORY_RUNS).await
+    })
+    .await
+}
+
 /// How sync run `run_id` of `connection_id` is going (polled by the page).
 #[server]
 pub async fn sync_run(connection_id: Uuid, run_id: Uuid) -> Result<SyncLogView, AppError> {

@@ -16,10 +16,12 @@ pub fn palette_color(name: &str) -> &'static str {
     PALETTE[hash as usize % PALETTE.len()]
 }
 
-/// A `#rrggbb` colour, or `None` (brand colours come from providers: never
-/// put into a style attribute unchecked).
+/// A `#rgb` or `#rrggbb` colour, or `None` (brand colours come from
+/// providers: never put into a style attribute unchecked).
 fn safe_color(color: Option<&str>) -> Option<&str> {
-    color.filter(|c| c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|h| h.is_ascii_hexdigit()))
+    color.filter(|c| {
+        c.strip_prefix('#').is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|h| h.is_ascii_hexdigit()))
+    })
 }
 
 /// An image the page may show: `https:` or an inline PNG/JPEG/SVG-free data URL.
@@ -56,6 +58,7 @@ mod tests {
     fn colours_are_stable_and_checked() {
         assert_eq!(palette_color("Starbucks"), palette_color("Starbucks"));
         assert_eq!(safe_color(Some("#12abEF")), Some("#12abEF"));
+        assert_eq!(safe_color(Some("#fff")), Some("#fff"));
         assert_eq!(safe_color(Some("red;background:url(x)")), None);
         assert_eq!(safe_image(Some("javascript:alert(1)")), None);
         assert_eq!(safe_image(Some("data:image/svg+xml;base64,x")), None);

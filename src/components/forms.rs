@@ -66,15 +66,24 @@ where
     S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let query = leptos_router::hooks::use_query_map();
+    let from_url = plain_form_error(&[S::PATH]);
     Signal::derive(move || match action.value().get() {
         Some(result) => result.err(),
-        None => query.with(|q| match (q.get("__path"), q.get("__err")) {
-            (Some(path), Some(err)) if path == S::PATH => {
+        None => from_url.get(),
+    })
+}
+
+/// The error of a JavaScript-free post to one of the server functions at
+/// `paths`, which comes back in the URL (`__path`, `__err`).
+pub fn plain_form_error(paths: &'static [&'static str]) -> Signal<Option<AppError>> {
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        query.with(|q| match (q.get("__path"), q.get("__err")) {
+            (Some(path), Some(err)) if paths.contains(&path.as_str()) => {
                 Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err))
             }
             _ => None,
-        }),
+        })
     })
 }
 

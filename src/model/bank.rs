@@ -86,8 +86,11 @@ pub struct ConnectionView {
     pub error_code: Option<String>,
     /// RFC 3339.
     pub last_synced_at: Option<String>,
-    /// When the provider allows the next sync (rate limits), RFC 3339.
+    /// When the provider allows the next sync (rate limits), RFC 3339; only
+    /// while that is still ahead.
     pub next_sync_allowed_at: Option<String>,
+    /// When the schedule syncs this connection next, RFC 3339.
+    pub next_sync_at: Option<String>,
     pub consent_expires_at: Option<String>,
     pub accounts_count: i64,
     pub created_at: String,

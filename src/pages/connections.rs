@@ -1,16 +1,21 @@
 //! `/connections`: the user's bank connections as cards, with Connect a
-//! bank, Sync now, Relink and Disconnect.
+//! bank, Sync all, Sync now, Relink and Disconnect, and each connection's
+//! health, schedule and sync history.
 //!
-//! Without JavaScript the page still lists the connections, and Sync now and
-//! Disconnect are plain form posts that come back here. Connecting and
-//! relinking open the provider's widget, which needs JavaScript; the page
-//! says so until it has hydrated.
+//! Without JavaScript the page still lists the connections with their
+//! history, and Sync all, Sync now and Disconnect are plain form posts that
+//! come back here. Connecting and relinking open the provider's widget,
+//! which needs JavaScript; the page says so until it has hydrated.
 //!
 //! Hydrated, every action runs as a task of the page: the state it shows
-//! (the connect flow, each card's sync progress) lives in page-level signals,
-//! so refreshing the list never loses it.
+//! (the connect flow, each card's sync progress, which histories are open)
+//! lives in page-level signals, so refreshing the list never loses it. A
+//! sync started elsewhere (the schedule, another tab) is followed too, and
+//! the list reloads whenever a followed sync ends.
 
-use std::collections::HashMap;
+mod status;
+
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -19,14 +24,20 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::bank::{
-    Disconnect, SyncNow, WidgetSession, complete_connect, create_link_token, disconnect, list_connections, sync_now,
-    sync_run,
+    Disconnect, SyncNow, WidgetSession, complete_connect, create_link_token, disconnect, list_connections, sync_history,
 };
+use crate::components::avatar::Avatar;
 use crate::components::feedback::{ErrorPanel, PageLoading};
+use crate::components::forms::{FormError, plain_form_error};
 use crate::components::layout::RequireUser;
+use crate::components::sync::words::{count, is_open};
+use crate::components::sync::{SyncAllControl, SyncLine, SyncTracker};
+use crate::components::time::Ago;
 use crate::error::AppError;
 use crate::model::{ConnectedView, ConnectionStatus, ConnectionView, ProviderKind, SyncLogView};
-use crate::widgets::{self, WidgetError, plaid_link, pluggy_connect};
+use crate::widgets::{WidgetError, plaid_link, pluggy_connect};
+
+use self::status::{Schedule, StatusHelp, SyncHistory};
 
 /// The user's bank connections.
 #[component]
@@ -57,17 +68,6 @@ impl Flow {
     fn busy(&self) -> bool {
         matches!(self, Self::Busy(_))
     }
-}
-
-/// A card's sync, as far as this page has seen it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum SyncState {
-    /// Asking the server to queue it.
-    Starting,
-    /// Queued or running: polling run `.0`.
-    Running(Uuid),
-    /// Finished; what changed, or why it failed.
-    Finished { ok: bool, text: String },
 }
 
 /// A card's disconnect request.
@@ -104,26 +104,39 @@ fn keep_widget(widget: Option<OpenWidget>) {
 #[derive(Clone, Copy)]
 struct Page {
     connections: Resource<Result<Vec<ConnectionView>, AppError>>,
+    /// The last runs of every connection, newest first.
+    history: Resource<Result<Vec<SyncLogView>, AppError>>,
     hydrated: RwSignal<bool>,
     flow: RwSignal<Flow>,
-    syncs: RwSignal<HashMap<Uuid, SyncState>>,
+    syncs: SyncTracker,
     removals: RwSignal<HashMap<Uuid, Removal>>,
+    /// The connections whose history the user opened.
+    open_history: RwSignal<HashSet<Uuid>>,
 }
 
-/// How long to poll a sync run before leaving it to the background.
-const POLL_LIMIT: u32 = 180;
-const POLL_EVERY_MS: i32 = 1_000;
+impl Page {
+    fn reload(self) {
+        self.connections.refetch();
+        self.history.refetch();
+    }
+}
 
 #[component]
 fn Connections() -> impl IntoView {
+    let syncs = SyncTracker::new();
+    provide_context(syncs);
     let page = Page {
         connections: Resource::new(|| (), |()| list_connections()),
+        history: Resource::new(|| (), |()| sync_history()),
         hydrated: RwSignal::new(false),
         flow: RwSignal::new(Flow::Idle),
-        syncs: RwSignal::new(HashMap::new()),
+        syncs,
         removals: RwSignal::new(HashMap::new()),
+        open_history: RwSignal::new(HashSet::new()),
     };
     Effect::new(move || page.hydrated.set(true));
+    Effect::new(move || follow_syncs_started_elsewhere(page));
+    Effect::watch(move || syncs.ended(), move |_, _, _| page.reload(), false);
     on_cleanup(|| keep_widget(None));
     provide_context(page);
 
@@ -135,17 +148,25 @@ fn Connections() -> impl IntoView {
         <NeedsJs />
         <ProviderChooser />
         <FlowStatus />
-        <PlainFormError />
+        <FormError error=plain_form_error(&[Disconnect::PATH, SyncNow::PATH]) />
+        <SyncAllControl hide_each=true />
         <Transition fallback=PageLoading>
             {move || Suspend::new(async move {
-                match page.connections.await {
+                let (connections, history) = (page.connections.await, page.history.await);
+                match connections {
                     Ok(list) if list.is_empty() => view! { <NoConnections /> }.into_any(),
                     Ok(list) => {
+                        // Without its history (it failed to load) a card still shows the rest.
+                        let history = history.unwrap_or_default();
                         view! {
                             <ul class="connection-list" aria-label="Bank connections">
                                 {list
                                     .into_iter()
-                                    .map(|connection| view! { <li><ConnectionCard connection /></li> }.into_any())
+                                    .map(|connection| {
+                                        let runs: Vec<SyncLogView> =
+                                            history.iter().filter(|r| r.connection_id == connection.id).cloned().collect();
+                                        view! { <li><ConnectionCard connection runs /></li> }.into_any()
+                                    })
                                     .collect_view()}
                             </ul>
                         }
@@ -156,6 +177,26 @@ fn Connections() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// Follows the syncs the list shows as under way that this page did not
+/// start (the schedule's, a webhook's, another tab's), so the page does not
+/// go stale: each card shows its progress and the list reloads when it
+/// ends. A connection the provider holds back is left alone: its card says
+/// until when.
+fn follow_syncs_started_elsewhere(page: Page) {
+    let (Some(Ok(connections)), Some(Ok(history))) = (page.connections.get(), page.history.get()) else { return };
+    // Only a new list matters here, not every step of the syncs followed.
+    untrack(|| {
+        for c in connections.iter().filter(|c| c.syncing && c.next_sync_allowed_at.is_none()) {
+            if page.syncs.busy(c.id) {
+                continue;
+            }
+            if let Some(run) = history.iter().find(|r| r.connection_id == c.id && is_open(r)) {
+                page.syncs.follow_new(c.id, run.id);
+            }
+        }
+    });
 }
 
 // ------------------------------------------------------------------ connect
@@ -267,8 +308,8 @@ fn start_connect(page: Page, provider: ProviderKind, relink: Option<(Uuid, Strin
                     )
                 };
                 page.flow.set(Flow::Done(text));
-                page.connections.refetch();
-                track_sync(page, connected.connection_id, connected.sync_run_id);
+                page.reload();
+                page.syncs.follow(connected.connection_id, connected.sync_run_id, None);
             }
             Ok(None) => {
                 let text = match relink {
@@ -340,83 +381,6 @@ async fn pluggy(page: Page, session: &WidgetSession) -> Result<Option<String>, S
     }
 }
 
-// --------------------------------------------------------------------- sync
-
-/// Sync now: queue, then follow the run.
-fn start_sync(page: Page, connection_id: Uuid) {
-    if page.syncs.with_untracked(|s| matches!(s.get(&connection_id), Some(SyncState::Starting | SyncState::Running(_))))
-    {
-        return;
-    }
-    page.syncs.update(|s| {
-        s.insert(connection_id, SyncState::Starting);
-    });
-    spawn_local(async move {
-        match sync_now(connection_id).await {
-            Ok(run_id) => track_sync(page, connection_id, run_id),
-            Err(error) => page.syncs.update(|s| {
-                s.insert(connection_id, SyncState::Finished { ok: false, text: error.to_string() });
-            }),
-        }
-    });
-}
-
-/// Polls run `run_id` about every second until it is neither queued nor
-/// running, then shows its result and reloads the list.
-fn track_sync(page: Page, connection_id: Uuid, run_id: Uuid) {
-    page.syncs.update(|s| {
-        s.insert(connection_id, SyncState::Running(run_id));
-    });
-    spawn_local(async move {
-        let mut finished = None;
-        for _ in 0..POLL_LIMIT {
-            widgets::sleep(POLL_EVERY_MS).await;
-            // A newer sync of this card took over: leave it to that one.
-            if page.syncs.with_untracked(|s| s.get(&connection_id) != Some(&SyncState::Running(run_id))) {
-                return;
-            }
-            match sync_run(connection_id, run_id).await {
-                Ok(run) if matches!(run.outcome.as_str(), "queued" | "running") => {}
-                Ok(run) => {
-                    finished = Some(sync_result(&run));
-                    break;
-                }
-                Err(error) => {
-                    finished = Some(SyncState::Finished { ok: false, text: error.to_string() });
-                    break;
-                }
-            }
-        }
-        let state = finished.unwrap_or_else(|| SyncState::Finished {
-            ok: true,
-            text: "Still syncing in the background. Reload the page later to see the result.".to_owned(),
-        });
-        page.syncs.update(|s| {
-            s.insert(connection_id, state);
-        });
-        page.connections.refetch();
-    });
-}
-
-/// What a finished run did, for people.
-fn sync_result(run: &SyncLogView) -> SyncState {
-    if run.outcome == "success" {
-        return SyncState::Finished {
-            ok: true,
-            text: format!("{} new, {} updated, {} removed", run.added, run.modified, run.removed),
-        };
-    }
-    let fallback = match run.outcome.as_str() {
-        "rate_limited" => "The bank asked us to wait. Tributary will try again later.",
-        "needs_relink" => "The bank needs you to sign in again: use Relink.",
-        "revoked" => "Access to this bank was revoked: use Relink to connect it again.",
-        "abandoned" => "The sync was stopped. Try again.",
-        _ => "The sync failed. Try again later.",
-    };
-    let text = run.error_message.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| fallback.to_owned());
-    SyncState::Finished { ok: false, text }
-}
-
 // --------------------------------------------------------------- disconnect
 
 fn start_disconnect(page: Page, connection_id: Uuid) {
@@ -429,32 +393,14 @@ fn start_disconnect(page: Page, connection_id: Uuid) {
     spawn_local(async move {
         match disconnect(connection_id).await {
             Ok(()) => {
-                page.syncs.update(|s| {
-                    s.remove(&connection_id);
-                });
-                page.connections.refetch();
+                page.syncs.forget(connection_id);
+                page.reload();
             }
             Err(error) => page.removals.update(|r| {
                 r.insert(connection_id, Removal::Failed(error.to_string()));
             }),
         }
     });
-}
-
-/// The error of a JavaScript-free Sync now or Disconnect post, which comes
-/// back in the address (`__path`, `__err`).
-#[component]
-fn PlainFormError() -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let error = move || {
-        query.with(|q| match (q.get("__path"), q.get("__err")) {
-            (Some(path), Some(err)) if path == Disconnect::PATH || path == SyncNow::PATH => {
-                Some(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&err).to_string())
-            }
-            _ => None,
-        })
-    };
-    view! { {move || error().map(|text| view! { <p class="form-error" role="alert">{text}</p> })} }
 }
 
 // --------------------------------------------------------------------- list
@@ -476,7 +422,7 @@ fn NoConnections() -> impl IntoView {
 /// One connection. Its parts are type-erased views: one nested type for the
 /// whole card overflows the compiler's query depth.
 #[component]
-fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
+fn ConnectionCard(connection: ConnectionView, runs: Vec<SyncLogView>) -> impl IntoView {
     let page = expect_context::<Page>();
     let id = connection.id;
     let name = connection.institution_name.clone().unwrap_or_else(|| "Unnamed bank".to_owned());
@@ -485,13 +431,14 @@ fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
     let status = connection.status;
     let accounts = count(connection.accounts_count, "account", "accounts");
     let detail = (status != ConnectionStatus::Active).then(|| connection.status_detail.clone()).flatten();
+    let wait_until = connection.next_sync_allowed_at.clone();
     let removing = move || page.removals.with(|r| r.get(&id) == Some(&Removal::Pending));
 
     let header = view! {
         <header class="connection-head">
-            <InstitutionMark
+            <Avatar
                 name=name.clone()
-                logo=connection.institution_logo.clone()
+                image=connection.institution_logo.clone()
                 color=connection.institution_color.clone()
             />
             <div class="connection-title">
@@ -508,12 +455,13 @@ fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
             {connection.syncing.then_some(" · sync in progress")}
             <LastSynced at=connection.last_synced_at.clone() />
         </p>
-        {detail.map(|text| view! { <p class="status-detail">{text}</p> })}
+        <StatusHelp status detail consent_expires_at=connection.consent_expires_at.clone() />
+        <Schedule status next_sync_at=connection.next_sync_at.clone() allowed_at=wait_until.clone() />
     }
     .into_any();
     let actions = view! {
         <div class="card-actions">
-            <SyncButton id />
+            <SyncButton id wait_until />
             {status.needs_relink().then(|| view! { <RelinkButton id provider name=name.clone() /> })}
             <DisconnectConfirm id provider name=name.clone() accounts=accounts.clone() />
         </div>
@@ -534,6 +482,7 @@ fn ConnectionCard(connection: ConnectionView) -> impl IntoView {
             {status_line}
             {actions}
             <SyncProgress id />
+            <SyncHistory id name runs />
             {removal_error}
         </article>
     }
@@ -596,17 +545,18 @@ fn RelinkButton(id: Uuid, provider: ProviderKind, name: String) -> impl IntoView
 }
 
 /// Sync now: a plain form post without JavaScript, followed live with it.
+/// `wait_until`: the provider's rate limit, if any.
 #[component]
-fn SyncButton(id: Uuid) -> impl IntoView {
+fn SyncButton(id: Uuid, wait_until: Option<String>) -> impl IntoView {
     let page = expect_context::<Page>();
-    let syncing = move || page.syncs.with(|s| matches!(s.get(&id), Some(SyncState::Starting | SyncState::Running(_))));
+    let syncing = move || page.syncs.busy(id);
     view! {
         <form
             method="post"
             action=SyncNow::PATH
             on:submit=move |ev| {
                 ev.prevent_default();
-                start_sync(page, id);
+                page.syncs.sync_now(id, wait_until.clone());
             }
         >
             <input type="hidden" name="connection_id" value=id.to_string() />
@@ -652,151 +602,23 @@ fn DisconnectConfirm(id: Uuid, provider: ProviderKind, name: String, accounts: S
     .into_any()
 }
 
-/// "Syncing…" while a sync this page started runs, then its result.
+/// How the sync this page follows goes: its pages and counts while it
+/// runs, then its result. The space is kept, so nothing below it moves.
 #[component]
 fn SyncProgress(id: Uuid) -> impl IntoView {
     let page = expect_context::<Page>();
     view! {
         <div class="sync-status" role="status" aria-live="polite">
-            {move || {
-                page.syncs
-                    .with(|s| s.get(&id).cloned())
-                    .map(|state| match state {
-                        SyncState::Starting | SyncState::Running(_) => {
-                            view! {
-                                <p class="notice notice-busy">
-                                    <span class="spinner" aria-hidden="true"></span>
-                                    "Syncing…"
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        SyncState::Finished { ok: true, text } => {
-                            view! { <p class="notice notice-success">{format!("Synced: {text}")}</p> }.into_any()
-                        }
-                        SyncState::Finished { ok: false, text } => view! { <p class="form-error">{text}</p> }.into_any(),
-                    })
-            }}
+            {move || page.syncs.state(id).map(|state| view! { <SyncLine state /> })}
         </div>
-    }
-}
-
-/// The institution's logo, or its initials on its colour.
-#[component]
-fn InstitutionMark(name: String, logo: Option<String>, color: Option<String>) -> impl IntoView {
-    let logo = logo.filter(|l| l.starts_with("data:image/") || l.starts_with("https://"));
-    let style = color.filter(|c| is_hex_color(c)).map(|c| format!("--institution-color: {c}"));
-    let initials: String = name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .filter(|c| c.is_alphanumeric())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect();
-    match logo {
-        Some(src) => {
-            view! { <img class="institution-mark" src=src alt="" width="40" height="40" style=style /> }.into_any()
-        }
-        None => view! { <span class="institution-mark" aria-hidden="true" style=style>{initials}</span> }.into_any(),
     }
 }
 
 /// "Last synced 5 minutes ago", or "Never synced".
 #[component]
 fn LastSynced(at: Option<String>) -> impl IntoView {
-    let parsed = at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-    match (at, parsed) {
-        (Some(raw), Some(time)) => {
-            let title = time.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string();
-            let ago = time_ago(time.timestamp_millis(), now_ms());
-            view! {
-                <span class="last-synced">
-                    " · Last synced " <time datetime=raw title=title>{ago}</time>
-                </span>
-            }
-            .into_any()
-        }
-        _ => view! { <span class="last-synced">" · Never synced"</span> }.into_any(),
-    }
-}
-
-/// Milliseconds since the epoch: the browser's clock when hydrated (chrono
-/// has no clock in wasm without `wasmbind`), the server's otherwise.
-fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        #[allow(clippy::cast_possible_truncation)]
-        let now = js_sys::Date::now() as i64;
-        now
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        chrono::Utc::now().timestamp_millis()
-    }
-}
-
-/// "just now", "5 minutes ago", "3 hours ago", "2 days ago".
-fn time_ago(then_ms: i64, now_ms: i64) -> String {
-    let secs = (now_ms - then_ms).max(0) / 1000;
-    let (n, unit) = match secs {
-        0..60 => return "just now".to_owned(),
-        60..3_600 => (secs / 60, "minute"),
-        3_600..86_400 => (secs / 3_600, "hour"),
-        _ => (secs / 86_400, "day"),
-    };
-    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
-}
-
-/// "1 account", "3 accounts".
-fn count(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// `#rgb` or `#rrggbb`: safe to put in a style attribute.
-fn is_hex_color(c: &str) -> bool {
-    c.strip_prefix('#').is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|ch| ch.is_ascii_hexdigit()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_read_naturally() {
-        let now = 10_000_000_000;
-        assert_eq!(time_ago(now - 5_000, now), "just now");
-        assert_eq!(time_ago(now - 60_000, now), "1 minute ago");
-        assert_eq!(time_ago(now - 7_200_000, now), "2 hours ago");
-        assert_eq!(time_ago(now - 3 * 86_400_000, now), "3 days ago");
-        assert_eq!(time_ago(now + 5_000, now), "just now");
-    }
-
-    #[test]
-    fn only_hex_colours_reach_the_style() {
-        assert!(is_hex_color("#0f766e"));
-        assert!(is_hex_color("#fff"));
-        assert!(!is_hex_color("red"));
-        assert!(!is_hex_color("#0f766e; background: url(x)"));
-    }
-
-    #[test]
-    fn sync_results_count_changes_or_say_why() {
-        let run = SyncLogView {
-            id: Uuid::nil(),
-            connection_id: Uuid::nil(),
-            trigger: "manual".into(),
-            started_at: String::new(),
-            finished_at: None,
-            outcome: "success".into(),
-            pages: 1,
-            added: 12,
-            modified: 1,
-            removed: 0,
-            error_code: None,
-            error_message: None,
-        };
-        assert_eq!(sync_result(&run), SyncState::Finished { ok: true, text: "12 new, 1 updated, 0 removed".into() });
-        let failed = SyncLogView { outcome: "error".into(), error_message: Some("Bank down".into()), ..run };
-        assert_eq!(sync_result(&failed), SyncState::Finished { ok: false, text: "Bank down".into() });
+    match at {
+        Some(at) => view! { <span class="last-synced">" · Last synced " <Ago at /></span> }.into_any(),
+        None => view! { <span class="last-synced">" · Never synced"</span> }.into_any(),
     }
 }

@@ -12,6 +12,7 @@ use crate::api::transactions::{TransactionSearch, urlencode};
 use crate::components::avatar::Avatar;
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
+use crate::components::sync::SyncAllControl;
 use crate::components::time::Ago;
 use crate::format::{format_money, humanize, short_date};
 use crate::model::{
@@ -52,7 +53,10 @@ fn DashboardView() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Ok(d) => view! { <Filled d /> }.into_any(),
+                    Ok(d) => {
+                        let refresh = Callback::new(move |()| data.refetch());
+                        view! { <Filled d refresh /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -62,11 +66,12 @@ fn DashboardView() -> impl IntoView {
 
 /// The dashboard of a user with at least one connection.
 #[component]
-fn Filled(d: DashboardData) -> impl IntoView {
+fn Filled(d: DashboardData, refresh: Callback<()>) -> impl IntoView {
     let DashboardData { this_month, last_month, connections, accounts, histories, recent } = d;
     let attention: Vec<ConnectionView> = connections.iter().filter(|c| fix(c).is_some()).cloned().collect();
     let spending = this_month.clone();
     view! {
+        <SyncAllControl return_to="/" on_finished=refresh />
         <Attention connections=attention />
         <OverviewPanel this_month last_month />
         <div class="dashboard-grid">

@@ -59,6 +59,17 @@ pub fn redirect_plain_form(path: &str) {
     }
 }
 
+/// `path` when it is a path on this site (`/…`; not `//host/…`, and no
+/// backslash, which browsers read as a slash), else `fallback`: where a
+/// plain form post may go back to, so a crafted form cannot send the
+/// browser elsewhere.
+pub fn local_path<'a>(path: Option<&'a str>, fallback: &'a str) -> &'a str {
+    path.filter(|p| {
+        p.starts_with('/') && !p.starts_with("//") && p.len() <= 200 && !p.chars().any(|c| c.is_control() || c == '\\')
+    })
+    .unwrap_or(fallback)
+}
+
 /// Runs a server function's body. A failure answers with its own status
 /// (401, 422, 429, …) rather than a blanket 500, so only real faults look
 /// like faults; a plain form post keeps the redirect back to its page, which
@@ -75,4 +86,20 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         response.set_status(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn plain_forms_go_back_only_to_this_site() {
+        assert_eq!(local_path(Some("/"), "/connections"), "/");
+        assert_eq!(local_path(Some("/connections"), "/"), "/connections");
+        assert_eq!(local_path(Some("/transactions?q=rent"), "/"), "/transactions?q=rent");
+        for bad in ["https://evil.example/", "//evil.example/", "/\\evil.example", "/a\\b", "relative", "", "/a\nb"] {
+            assert_eq!(local_path(Some(bad), "/connections"), "/connections", "{bad:?}");
+        }
+        assert_eq!(local_path(None, "/connections"), "/connections");
+    }
 }

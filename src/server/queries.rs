@@ -256,6 +256,20 @@ pub async fn sync_logs(
     Ok(runs.into_iter().map(views::sync_log).collect())
 }
 
+/// The latest `per_connection` runs of each of the user's connections,
+/// newest first.
+///
+/// # Errors
+/// The database failed.
+pub async fn recent_sync_logs(
+    state: &AppState,
+    user: &User,
+    per_connection: i64,
+) -> Result<Vec<SyncLogView>, AppError> {
+    let runs = state.store.recent_sync_runs(user.id, per_connection.clamp(1, 50)).await.map_err(store_error)?;
+    Ok(runs.into_iter().map(views::sync_log).collect())
+}
+
 /// Totals for `start..=end` (default: the last 30 days).
 ///
 /// # Errors

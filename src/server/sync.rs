@@ -201,6 +201,14 @@ impl SyncEngine {
             let counts = self.store.apply_page(connection.id, cursor.as_deref(), &page, Utc::now()).await?;
             summary.pages += 1;
             summary.counts += counts;
+            // Progress goes in its own statement right after the page, not in
+            // the page's transaction: the figures are for people watching the
+            // run, while exactly-once rests on the cursor alone (DESIGN §4.1),
+            // and `finish_run` writes the final figures either way. A crash
+            // between the two leaves the display one page behind, never the
+            // data; and the bank store's page transaction stays free of the
+            // run log. A failed write is logged, not fatal to the sync.
+            self.log(self.store.record_progress(job.run_id, summary.pages, summary.counts, Utc::now()).await);
             cursor = Some(page.next_cursor);
             if !page.has_more {
                 break;

@@ -57,8 +57,11 @@ pub fn transaction(t: TransactionRecord) -> TransactionView {
     }
 }
 
-/// A connection.
+/// A connection. A rate limit's time shows only while it is ahead: once
+/// passed it says nothing, and a page rendered on the server and then in the
+/// browser decides on the data alone, not on two clocks.
 pub fn connection(c: ConnectionRecord) -> ConnectionView {
+    let now = Utc::now();
     ConnectionView {
         id: c.id,
         provider: c.provider,
@@ -69,7 +72,8 @@ pub fn connection(c: ConnectionRecord) -> ConnectionView {
         status_detail: c.status_detail,
         error_code: c.error_code,
         last_synced_at: c.last_synced_at.map(time),
-        next_sync_allowed_at: c.next_sync_allowed_at.map(time),
+        next_sync_allowed_at: c.next_sync_allowed_at.filter(|t| *t > now).map(time),
+        next_sync_at: c.next_sync_at.map(time),
         consent_expires_at: c.consent_expires_at.map(time),
         accounts_count: c.accounts_count,
         created_at: time(c.created_at),

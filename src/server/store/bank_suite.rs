@@ -4,7 +4,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
-use super::bank::{NewConnection, StatusChange, TransactionOverrides, TransactionQuery};
+use super::bank::{NewConnection, PageCounts, StatusChange, TransactionOverrides, TransactionQuery};
 use super::jobs::{RunResult, SyncTrigger, WebhookDelivery};
 use super::testing::{TestDb, on_both_backends};
 use crate::model::{ConnectionStatus, ProviderKind};
@@ -25,6 +25,8 @@ on_both_backends!(
     scheduled_connections_are_claimed_once,
     webhook_replays_are_recognised,
     accounts_keep_a_daily_balance,
+    running_runs_show_their_progress,
+    recent_runs_are_kept_per_connection,
 );
 
 struct Fixture {
@@ -35,9 +37,17 @@ struct Fixture {
 async fn fixture(db: &TestDb) -> Fixture {
     let store = db.store();
     let user = store.create_user(&format!("u-{}@example.com", Uuid::new_v4().simple()), "h").await.expect("user");
+    let connection = add_connection(db, user.id, "First Platypus Bank").await;
+    store.upsert_accounts(connection, user.id, &[account("acc-1"), account("acc-2")], today()).await.expect("accounts");
+    Fixture { user: user.id, connection }
+}
+
+/// A Plaid connection of `user` to a new institution named `bank`.
+async fn add_connection(db: &TestDb, user: Uuid, bank: &str) -> Uuid {
+    let store = db.store();
     let institution = Institution {
         provider_institution_id: format!("ins_{}", Uuid::new_v4().simple()),
-        name: "First Platypus Bank".into(),
+        name: bank.into(),
         countries: vec!["US".into()],
         ..Institution::default()
     };
@@ -51,7 +61,7 @@ async fn fixture(db: &TestDb) -> Fixture {
     store
         .insert_connection(&NewConnection {
             id: connection,
-            user_id: user.id,
+            user_id: user,
             provider: ProviderKind::Plaid,
             provider_item_id: format!("item-{connection}"),
             institution_id,
@@ -61,8 +71,7 @@ async fn fixture(db: &TestDb) -> Fixture {
         })
         .await
         .expect("connection");
-    store.upsert_accounts(connection, user.id, &[account("acc-1"), account("acc-2")], today()).await.expect("accounts");
-    Fixture { user: user.id, connection }
+    connection
 }
 
 fn today() -> NaiveDate {
@@ -516,4 +525,86 @@ async fn accounts_keep_a_daily_balance(db: &TestDb) {
     assert_eq!(connection.institution_name.as_deref(), Some("First Platypus Bank"));
     store.delete_connection(f.connection).await.expect("delete");
     assert!(store.user_accounts(f.user).await.expect("accounts").is_empty());
+}
+
+async fn running_runs_show_their_progress(db: &TestDb) {
+    let f = fixture(db).await;
+    let store = db.store();
+    let now = Utc::now();
+    let lease = now + TimeDelta::minutes(2);
+    let queued = store.enqueue_sync(f.connection, SyncTrigger::Manual, now, now).await.expect("enqueue");
+    let early = PageCounts { added: 1, ..PageCounts::default() };
+    store.record_progress(queued.run_id, 1, early, now).await.expect("progress");
+    let run = store.sync_run(queued.run_id).await.expect("run").expect("exists");
+    assert_eq!((run.outcome.as_str(), run.pages, run.added), ("queued", 0, 0), "not running: nothing written");
+
+    let job = store.claim_job("w1", now, lease).await.expect("claim").expect("job");
+    let first = PageCounts { added: 500, modified: 0, removed: 2 };
+    store.record_progress(job.run_id, 1, first, now).await.expect("page 1");
+    let seen = &store.user_sync_runs(f.user, Some(f.connection), 1).await.expect("runs")[0];
+    assert_eq!(seen.id, job.run_id);
+    assert_eq!((seen.outcome.as_str(), seen.pages, seen.added, seen.removed), ("running", 1, 500, 2));
+    assert!(seen.finished_at.is_none());
+    let second = PageCounts { added: 620, modified: 3, removed: 2 };
+    store.record_progress(job.run_id, 2, second, now).await.expect("page 2");
+    let seen = store.sync_run(job.run_id).await.expect("run").expect("exists");
+    assert_eq!((seen.pages, seen.added, seen.modified, seen.removed), (2, 620, 3, 2));
+
+    // A worker that lost its lease and crashed: the run taken over starts
+    // its figures again, as the new attempt counts only its own pages.
+    let later = lease + TimeDelta::seconds(1);
+    let taken = store.claim_job("w2", later, later + TimeDelta::minutes(2)).await.expect("claim").expect("taken");
+    assert_eq!(taken.run_id, job.run_id);
+    let seen = store.sync_run(job.run_id).await.expect("run").expect("exists");
+    assert_eq!((seen.outcome.as_str(), seen.pages, seen.added), ("running", 0, 0));
+    store.record_progress(taken.run_id, 1, second, later).await.expect("page 1 again");
+
+    let done = RunResult {
+        outcome: "success".into(),
+        pages: 1,
+        added: second.added,
+        modified: second.modified,
+        removed: second.removed,
+        error_code: None,
+        error_message: None,
+    };
+    store.finish_run(taken.run_id, &done, later).await.expect("finish");
+    let late = PageCounts { added: 9_999, ..PageCounts::default() };
+    store.record_progress(taken.run_id, 7, late, later).await.expect("late progress");
+    let ended = store.sync_run(taken.run_id).await.expect("run").expect("exists");
+    assert_eq!((ended.outcome.as_str(), ended.pages, ended.added), ("success", 1, 620), "how it ended stays");
+    assert!(ended.finished_at.is_some());
+}
+
+async fn recent_runs_are_kept_per_connection(db: &TestDb) {
+    let f = fixture(db).await;
+    let store = db.store();
+    let quiet = add_connection(db, f.user, "Tartan Bank").await;
+    let start = Utc::now() - TimeDelta::days(1);
+    // Two old runs of the quiet connection, then twelve of the busy one.
+    let runs = [(quiet, 0), (quiet, 1)].into_iter().chain((2..14).map(|i| (f.connection, i)));
+    for (connection, minutes) in runs {
+        let at = start + TimeDelta::minutes(minutes);
+        store.enqueue_sync(connection, SyncTrigger::Schedule, at, at).await.expect("enqueue");
+        let job = store.claim_job("w", at, at + TimeDelta::minutes(2)).await.expect("claim").expect("job");
+        let done = RunResult {
+            outcome: "success".into(),
+            pages: 1,
+            added: minutes,
+            modified: 0,
+            removed: 0,
+            error_code: None,
+            error_message: None,
+        };
+        store.finish_run(job.run_id, &done, at).await.expect("finish");
+        assert_eq!(store.complete_job(job.job_id, "w", at).await.expect("complete"), None);
+    }
+    let recent = store.recent_sync_runs(f.user, 10).await.expect("recent");
+    let busy: Vec<i64> = recent.iter().filter(|r| r.connection_id == f.connection).map(|r| r.added).collect();
+    assert_eq!(busy, (4..14).rev().collect::<Vec<_>>(), "the busy connection's last ten, newest first");
+    let quiet_runs: Vec<i64> = recent.iter().filter(|r| r.connection_id == quiet).map(|r| r.added).collect();
+    assert_eq!(quiet_runs, [1, 0], "the quiet connection keeps its runs");
+    assert!(recent.windows(2).all(|w| w[0].started_at >= w[1].started_at), "newest first");
+    let other = fixture(db).await;
+    assert!(store.recent_sync_runs(other.user, 10).await.expect("recent").is_empty());
 }

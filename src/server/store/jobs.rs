@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
+use super::bank::PageCounts;
 use crate::model::ProviderKind;
 
 /// Why a sync runs (`sync_runs.trigger`, `sync_jobs.reason`).
@@ -137,6 +138,16 @@ pub trait JobStore: Send + Sync {
 
     /// Writes how a run ended.
     async fn finish_run(&self, run_id: Uuid, result: &RunResult, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Writes a running run's figures so far (pages applied, counts), so
+    /// whoever polls it sees the run grow page by page. Ignored once the run
+    /// is no longer `running`: a late write never overwrites how it ended.
+    async fn record_progress(
+        &self,
+        run_id: Uuid,
+        pages: i64,
+        counts: PageCounts,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// One run.
     async fn sync_run(&self, run_id: Uuid) -> Result<Option<SyncRunRecord>, StoreError>;
     /// A user's runs, newest first, of one connection or all.
@@ -146,6 +157,10 @@ pub trait JobStore: Send + Sync {
         connection_id: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<SyncRunRecord>, StoreError>;
+
+    /// The latest `per_connection` runs of each of a user's connections,
+    /// newest first (a busy connection does not crowd out the others).
+    async fn recent_sync_runs(&self, user_id: Uuid, per_connection: i64) -> Result<Vec<SyncRunRecord>, StoreError>;
 
     /// Connections whose scheduled sync is due, claimed by moving their
     /// `next_sync_at` to what `next` says for each, so no other instance

@@ -41,6 +41,7 @@ on_both_backends!(
     pluggy_webhooks_verified_forged_and_replayed,
     the_schedule_queues_due_connections_once,
     edits_survive_syncs_and_exports_follow_the_filter,
+    a_running_sync_shows_its_progress_page_by_page,
 );
 
 /// The app with its sandbox on a free port, and one signed-in user.
@@ -452,6 +453,9 @@ async fn rate_limits_back_off_and_record_when_to_retry(db: &TestDb) {
     let runs = w.state.store.user_sync_runs(w.user.id, Some(connection), 10).await.expect("runs");
     assert!(runs.iter().any(|r| r.outcome == "rate_limited" && r.error_code.is_some()), "{runs:?}");
     assert_eq!(w.drain().await, 0, "nothing runs before the allowed time");
+    let (_, list) = w.get("/api/connections").await;
+    let shown = &list["connections"][0]["next_sync_allowed_at"];
+    assert_eq!(shown, &json!(crate::server::views::time(allowed)), "the wait is shown while it is ahead");
 }
 
 async fn login_required_needs_relink_and_update_mode_repairs(db: &TestDb) {
@@ -694,6 +698,9 @@ async fn rest_shapes_and_validation(db: &TestDb) {
     let (_, connections) = w.get("/api/connections").await;
     assert_eq!(connections["connections"][0]["status"], "active");
     assert_eq!(connections["connections"][0]["syncing"], true);
+    let next = connections["connections"][0]["next_sync_at"].as_str().expect("the next scheduled sync");
+    assert!(chrono::DateTime::parse_from_rfc3339(next).is_ok_and(|t| t > chrono::Utc::now()), "{next}");
+    assert!(connections["connections"][0]["next_sync_allowed_at"].is_null(), "no rate limit");
     let (status, summary) = w.get("/api/summary").await;
     assert_eq!(status, StatusCode::OK);
     assert!(summary["total_balance"].as_array().is_some_and(|l| !l.is_empty()), "{summary}");
@@ -925,4 +932,35 @@ async fn edits_survive_syncs_and_exports_follow_the_filter(db: &TestDb) {
     assert!(gz.starts_with(&[0x1f, 0x8b]) && gz.len() > 1000, "{} bytes", gz.len());
     let res = other.get(format!("{}/api/transactions.csv", w.base)).send().await.expect("csv");
     assert_eq!(res.text().await.expect("text").lines().count(), 1, "another user's export is only the header");
+}
+
+async fn a_running_sync_shows_its_progress_page_by_page(db: &TestDb) {
+    let w = World::start(db).await;
+    let connection = w.connect_plaid("ins_109508").await;
+    let item = w.item_id(connection).await;
+    // The first two pages come late, so the run can be watched between them.
+    w.fault(
+        "plaid",
+        json!({ "path": "/transactions/sync", "kind": "delay", "delay_ms": 800, "count": 2, "item_id": item }),
+    )
+    .await;
+    let engine = w.state.sync.clone();
+    let worker = tokio::spawn(async move { run_one(&engine, "watched-worker").await });
+    let mut seen = Vec::new();
+    while !worker.is_finished() {
+        let run = w.latest_run(connection).await;
+        if run.outcome == "running" && run.pages > 0 {
+            seen.push((run.pages, run.added, run.modified, run.removed));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    assert!(worker.await.expect("worker"), "the initial sync ran");
+    let end = w.latest_run(connection).await;
+    assert_eq!(end.outcome, "success");
+    assert!(end.pages >= 2, "the history spans several pages: {end:?}");
+    let (first_pages, first_added, ..) = *seen.first().expect("the run was seen running with a page applied");
+    assert!(first_pages < end.pages && first_added > 0 && first_added < end.added, "{seen:?} then {end:?}");
+    assert!(seen.windows(2).all(|p| p[0].0 <= p[1].0 && p[0].1 <= p[1].1), "figures only grow: {seen:?}");
+    let last = seen.last().expect("seen");
+    assert!(last.0 <= end.pages && last.1 <= end.added, "{seen:?} then {end:?}");
 }

@@ -7,13 +7,15 @@ use uuid::Uuid;
 
 use super::{DbUuid, sql_impl};
 use crate::server::store::StoreError;
+use crate::server::store::bank::PageCounts;
 use crate::server::store::jobs::{
     ClaimedJob, Enqueued, JobStore, RunResult, SyncRunRecord, SyncTrigger, WebhookDelivery,
 };
 
-const RUN_SELECT: &str = "select r.id, r.connection_id, r.trigger, r.started_at, r.finished_at, r.outcome, \
+/// A run's columns, from a table or subquery named `r`.
+const RUN_COLUMNS: &str = "r.id, r.connection_id, r.trigger, r.started_at, r.finished_at, r.outcome, \
      cast(r.pages as bigint) as pages, cast(r.added as bigint) as added, cast(r.modified as bigint) as modified, \
-     cast(r.removed as bigint) as removed, r.error_code, r.error_message from sync_runs r";
+     cast(r.removed as bigint) as removed, r.error_code, r.error_message";
 
 #[derive(FromRow)]
 struct RunRow {
@@ -122,10 +124,14 @@ sql_impl!(JobStore {
         let Some(row) = row else { return Ok(None) };
         let trigger = trigger(&row.reason)?;
         let run_id = row.run_id.map_or_else(Uuid::new_v4, |r| r.0);
+        // A run taken over after a crash starts its figures again: they show
+        // this attempt's pages, as its progress and its end will.
         sqlx::query(
             "insert into sync_runs (id, connection_id, trigger, started_at, outcome, created_at, updated_at) \
              values ($1, $2, $3, $4, 'running', $4, $4) \
-             on conflict (id) do update set outcome = 'running', started_at = $4, updated_at = $4",
+             on conflict (id) do update set outcome = 'running', started_at = $4, finished_at = null, \
+             pages = 0, added = 0, modified = 0, removed = 0, error_code = null, error_message = null, \
+             updated_at = $4",
         )
         .bind(DbUuid(run_id))
         .bind(row.connection_id)
@@ -247,8 +253,30 @@ sql_impl!(JobStore {
         Ok(())
     }
 
+    async fn record_progress(
+        &self,
+        run_id: Uuid,
+        pages: i64,
+        counts: PageCounts,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "update sync_runs set pages = $2, added = $3, modified = $4, removed = $5, updated_at = $6 \
+             where id = $1 and outcome = 'running'",
+        )
+        .bind(DbUuid(run_id))
+        .bind(pages)
+        .bind(counts.added)
+        .bind(counts.modified)
+        .bind(counts.removed)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn sync_run(&self, run_id: Uuid) -> Result<Option<SyncRunRecord>, StoreError> {
-        let row: Option<RunRow> = sqlx::query_as(&format!("{RUN_SELECT} where r.id = $1"))
+        let row: Option<RunRow> = sqlx::query_as(&format!("select {RUN_COLUMNS} from sync_runs r where r.id = $1"))
             .bind(DbUuid(run_id))
             .fetch_optional(&self.pool)
             .await?;
@@ -262,13 +290,29 @@ sql_impl!(JobStore {
         limit: i64,
     ) -> Result<Vec<SyncRunRecord>, StoreError> {
         let rows: Vec<RunRow> = sqlx::query_as(&format!(
-            "{RUN_SELECT} join connections c on c.id = r.connection_id \
+            "select {RUN_COLUMNS} from sync_runs r join connections c on c.id = r.connection_id \
              where c.user_id = $1 and ($2 is null or r.connection_id = $2) \
              order by r.started_at desc, r.id limit $3"
         ))
         .bind(DbUuid(user_id))
         .bind(connection_id.map(DbUuid))
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn recent_sync_runs(&self, user_id: Uuid, per_connection: i64) -> Result<Vec<SyncRunRecord>, StoreError> {
+        // Both backends have window functions (SQLite since 3.25).
+        let rows: Vec<RunRow> = sqlx::query_as(&format!(
+            "select {RUN_COLUMNS} from ( \
+                 select r.*, row_number() over (partition by r.connection_id \
+                                                order by r.started_at desc, r.id) as n \
+                 from sync_runs r join connections c on c.id = r.connection_id where c.user_id = $1 \
+             ) r where r.n <= $2 order by r.started_at desc, r.id"
+        ))
+        .bind(DbUuid(user_id))
+        .bind(per_connection)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(TryInto::try_into).collect()
