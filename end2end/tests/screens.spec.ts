@@ -10,6 +10,10 @@ import { connectPlaidByApi, connectPluggyByApi, jsDisabled, registerByApi, uniqu
 async function capture(page: Page, testInfo: TestInfo, name: string) {
   // Let fonts and images settle so the picture is what a person sees.
   await page.evaluate(() => document.fonts.ready);
+  // A full-page picture draws fixed elements where the first screen has
+  // them; the phone's tab bar goes to the end of the page instead, where a
+  // person who scrolled down sees it.
+  await page.addStyleTag({ content: "body { position: relative; } .bottom-nav { position: absolute !important; }" });
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   const dir = process.env.SCREENSHOTS_DIR;
