@@ -45,6 +45,22 @@ pub fn humanize(category: &str) -> String {
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// Like [`format_money`], with a `+` for money in: how transactions show
+/// their amount.
+pub fn signed_money(amount: f64, currency: &str) -> String {
+    let text = format_money(amount, currency);
+    if amount > 0.0 { format!("+{text}") } else { text }
+}
+
+/// `Checking` and `1234` → `Checking ••1234`: an account beside a
+/// transaction.
+pub fn account_label(name: &str, mask: Option<&str>) -> String {
+    match mask {
+        Some(mask) => format!("{name} ••{mask}"),
+        None => name.to_owned(),
+    }
+}
+
 /// `2026-11-03` → `Tue, 3 Nov 2026`; anything else as it is.
 pub fn long_date(date: &str) -> String {
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
@@ -77,6 +93,15 @@ mod tests {
         assert_eq!(format_money(3.1, "CHF"), "CHF 3.10");
         assert_eq!(format_money(-0.001, "USD"), "$0.00");
         assert_eq!(format_money(0.0, "USD"), "$0.00");
+    }
+
+    #[test]
+    fn transactions_show_signs_and_accounts() {
+        assert_eq!(signed_money(12.5, "USD"), "+$12.50");
+        assert_eq!(signed_money(-12.5, "USD"), "-$12.50");
+        assert_eq!(signed_money(0.0, "USD"), "$0.00");
+        assert_eq!(account_label("Checking", Some("1234")), "Checking ••1234");
+        assert_eq!(account_label("Checking", None), "Checking");
     }
 
     #[test]

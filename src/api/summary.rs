@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::{AccountView, BalancePointView, ConnectionView, SummaryView, TransactionView};
+use crate::model::{
+    AccountView, Amount, BalancePointView, CategoryAmount, ConnectionView, MoneyFlows, TransactionView,
+};
 
 /// Days of balance history behind each account's sparkline.
 pub const HISTORY_DAYS: i64 = 90;
@@ -19,10 +21,17 @@ pub const RECENT_COUNT: i64 = 8;
 /// Everything the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardData {
-    /// The first of this month to today (UTC).
-    pub this_month: SummaryView,
+    /// Net balance per currency.
+    pub total_balance: Vec<Amount>,
+    /// The first of this month and today (UTC), `YYYY-MM-DD`.
+    pub month_start: String,
+    pub today: String,
+    /// The first of this month to today.
+    pub this_month: MoneyFlows,
     /// The whole of last month.
-    pub last_month: SummaryView,
+    pub last_month: MoneyFlows,
+    /// This month's spending by category and currency, biggest first.
+    pub spending_by_category: Vec<CategoryAmount>,
     /// Oldest first.
     pub connections: Vec<ConnectionView>,
     /// By institution, then name.
@@ -49,8 +58,8 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
 
     use crate::server::connect::store_error;
     use crate::server::fn_context::{FnContext, respond};
-    use crate::server::money::to_major;
     use crate::server::queries::{self, TransactionFilter};
+    use crate::server::views;
 
     respond(async {
         let cx = FnContext::current().await?;
@@ -62,9 +71,13 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         let last_end = first.pred_opt().unwrap_or(first);
         let recent = TransactionFilter { limit: Some(RECENT_COUNT), ..TransactionFilter::default() };
         let since = today - TimeDelta::days(HISTORY_DAYS);
-        let (this_month, last_month, connections, accounts, recent, points) = futures::try_join!(
-            queries::summary(state, &user, Some(first), Some(today)),
-            queries::summary(state, &user, Some(last_first), Some(last_end)),
+        let (total_balance, this_month, last_month, spending_by_category) = futures::try_join!(
+            queries::total_balance(state, &user),
+            queries::flows(state, &user, first, today),
+            queries::flows(state, &user, last_first, last_end),
+            queries::spending_by_category(state, &user, first, today),
+        )?;
+        let (connections, accounts, recent, points) = futures::try_join!(
             queries::connections(state, &user),
             queries::accounts(state, &user),
             queries::transactions(state, &user, recent),
@@ -72,17 +85,24 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         )?;
         let mut histories: Vec<AccountHistory> = Vec::new();
         for (account_id, p) in points {
-            let point = BalancePointView {
-                date: p.day.to_string(),
-                current: p.current.map(|m| to_major(m, &p.currency)),
-                available: p.available.map(|m| to_major(m, &p.currency)),
-            };
+            let point = views::balance_point(p);
             match histories.last_mut() {
                 Some(h) if h.account_id == account_id => h.points.push(point),
                 _ => histories.push(AccountHistory { account_id, points: vec![point] }),
             }
         }
-        Ok(DashboardData { this_month, last_month, connections, accounts, histories, recent: recent.transactions })
+        Ok(DashboardData {
+            total_balance,
+            month_start: first.to_string(),
+            today: today.to_string(),
+            this_month,
+            last_month,
+            spending_by_category,
+            connections,
+            accounts,
+            histories,
+            recent: recent.transactions,
+        })
     })
     .await
 }

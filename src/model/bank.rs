@@ -131,6 +131,13 @@ pub struct CategoryAmount {
     pub amount: f64,
 }
 
+/// Money in and out over a period, per currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoneyFlows {
+    pub income: Vec<Amount>,
+    pub spending: Vec<Amount>,
+}
+
 /// The dashboard's figures for a date range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryView {

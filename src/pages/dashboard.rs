@@ -4,8 +4,11 @@
 //! and the latest transactions. Until a bank is connected it invites the
 //! user to connect one.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use uuid::Uuid;
 
 use crate::api::summary::{AccountHistory, DashboardData, dashboard};
 use crate::api::transactions::{TransactionSearch, urlencode};
@@ -16,7 +19,7 @@ use crate::components::sync::SyncAllControl;
 use crate::components::time::Ago;
 use crate::format::{format_money, humanize, short_date};
 use crate::model::{
-    AccountView, Amount, CategoryAmount, ConnectionStatus, ConnectionView, SummaryView, TransactionView,
+    AccountView, Amount, CategoryAmount, ConnectionStatus, ConnectionView, MoneyFlows, TransactionView,
 };
 use crate::pages::transactions::TransactionRow;
 
@@ -67,17 +70,27 @@ fn DashboardView() -> impl IntoView {
 /// The dashboard of a user with at least one connection.
 #[component]
 fn Filled(d: DashboardData, refresh: Callback<()>) -> impl IntoView {
-    let DashboardData { this_month, last_month, connections, accounts, histories, recent } = d;
+    let DashboardData {
+        total_balance,
+        month_start,
+        today,
+        this_month,
+        last_month,
+        spending_by_category,
+        connections,
+        accounts,
+        histories,
+        recent,
+    } = d;
     let attention: Vec<ConnectionView> = connections.iter().filter(|c| fix(c).is_some()).cloned().collect();
-    let spending = this_month.clone();
     view! {
         <SyncAllControl return_to="/" on_finished=refresh />
         <Attention connections=attention />
-        <OverviewPanel this_month last_month />
+        <OverviewPanel total_balance this_month last_month />
         <div class="dashboard-grid">
             <AccountGroups connections accounts histories />
             <div class="dashboard-side">
-                <SpendingChart summary=spending />
+                <SpendingChart rows=spending_by_category start=month_start end=today />
                 <Recent recent />
             </div>
         </div>
@@ -129,9 +142,8 @@ fn Attention(connections: Vec<ConnectionView>) -> impl IntoView {
 /// Net balance per currency (never converted between currencies), and money
 /// in and out this month against last month.
 #[component]
-fn OverviewPanel(this_month: SummaryView, last_month: SummaryView) -> impl IntoView {
-    let mut currencies: Vec<String> = this_month
-        .total_balance
+fn OverviewPanel(total_balance: Vec<Amount>, this_month: MoneyFlows, last_month: MoneyFlows) -> impl IntoView {
+    let mut currencies: Vec<String> = total_balance
         .iter()
         .chain(&this_month.income)
         .chain(&this_month.spending)
@@ -146,7 +158,7 @@ fn OverviewPanel(this_month: SummaryView, last_month: SummaryView) -> impl IntoV
             {currencies
                 .into_iter()
                 .map(|c| {
-                    let net = find(&this_month.total_balance, &c);
+                    let net = find(&total_balance, &c);
                     let income = find(&this_month.income, &c);
                     let spending = find(&this_month.spending, &c);
                     let last_income = find(&last_month.income, &c);
@@ -184,6 +196,7 @@ fn AccountGroups(
     accounts: Vec<AccountView>,
     histories: Vec<AccountHistory>,
 ) -> impl IntoView {
+    let mut histories: HashMap<Uuid, AccountHistory> = histories.into_iter().map(|h| (h.account_id, h)).collect();
     view! {
         <section class="account-groups" aria-labelledby="accounts-title">
             <div class="section-head">
@@ -193,9 +206,12 @@ fn AccountGroups(
             {connections
                 .into_iter()
                 .map(|c| {
-                    let mine: Vec<AccountView> = accounts.iter().filter(|a| a.connection_id == c.id).cloned().collect();
-                    let histories = histories.clone();
-                    view! { <InstitutionGroup connection=c accounts=mine histories /> }
+                    let mine: Vec<(AccountView, Option<AccountHistory>)> = accounts
+                        .iter()
+                        .filter(|a| a.connection_id == c.id)
+                        .map(|a| (a.clone(), histories.remove(&a.id)))
+                        .collect();
+                    view! { <InstitutionGroup connection=c accounts=mine /> }
                 })
                 .collect_view()}
         </section>
@@ -204,11 +220,7 @@ fn AccountGroups(
 }
 
 #[component]
-fn InstitutionGroup(
-    connection: ConnectionView,
-    accounts: Vec<AccountView>,
-    histories: Vec<AccountHistory>,
-) -> impl IntoView {
+fn InstitutionGroup(connection: ConnectionView, accounts: Vec<(AccountView, Option<AccountHistory>)>) -> impl IntoView {
     let c = connection;
     let name = c.institution_name.clone().unwrap_or_else(|| "Unnamed bank".to_owned());
     let title_id = format!("group-{}", c.id);
@@ -245,10 +257,7 @@ fn InstitutionGroup(
             <ul class="account-grid">
                 {accounts
                     .into_iter()
-                    .map(|account| {
-                        let history = histories.iter().find(|h| h.account_id == account.id).cloned();
-                        view! { <li><AccountCard account history /></li> }.into_any()
-                    })
+                    .map(|(account, history)| view! { <li><AccountCard account history /></li> }.into_any())
                     .collect_view()}
             </ul>
         </section>
@@ -374,12 +383,10 @@ const NAMED_SLICES: usize = 5;
 /// This month's spending by category, per currency: a donut drawn by the
 /// app, and the same numbers as a list (which is what screen readers read).
 #[component]
-fn SpendingChart(summary: SummaryView) -> impl IntoView {
-    let mut currencies: Vec<String> = summary.spending_by_category.iter().map(|c| c.currency.clone()).collect();
+fn SpendingChart(rows: Vec<CategoryAmount>, start: String, end: String) -> impl IntoView {
+    let mut currencies: Vec<String> = rows.iter().map(|c| c.currency.clone()).collect();
     currencies.sort();
     currencies.dedup();
-    let start = summary.start_date.clone();
-    let end = summary.end_date.clone();
     view! {
         <section class="panel spending" aria-labelledby="spending-title">
             <h2 id="spending-title">"Spending this month"</h2>
@@ -387,8 +394,7 @@ fn SpendingChart(summary: SummaryView) -> impl IntoView {
             {currencies
                 .into_iter()
                 .map(|c| {
-                    let rows: Vec<CategoryAmount> =
-                        summary.spending_by_category.iter().filter(|r| r.currency == c).cloned().collect();
+                    let rows: Vec<CategoryAmount> = rows.iter().filter(|r| r.currency == c).cloned().collect();
                     view! { <CategoryDonut currency=c rows start=start.clone() end=end.clone() /> }
                 })
                 .collect_view()}

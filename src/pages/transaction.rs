@@ -15,7 +15,7 @@ use crate::components::feedback::{ErrorPanel, PageLoading};
 use crate::components::forms::{FormError, error_field, submission_error};
 use crate::components::layout::RequireUser;
 use crate::error::AppError;
-use crate::format::{format_money, humanize, long_date};
+use crate::format::{account_label, humanize, long_date, signed_money};
 use crate::model::TransactionView;
 
 /// One transaction, with its editor.
@@ -66,15 +66,8 @@ pub fn TransactionPage() -> impl IntoView {
 #[component]
 fn Details(t: TransactionView) -> impl IntoView {
     let title = t.merchant_name.clone().unwrap_or_else(|| t.name.clone());
-    let amount = if t.amount > 0.0 {
-        format!("+{}", format_money(t.amount, &t.currency))
-    } else {
-        format_money(t.amount, &t.currency)
-    };
-    let account = match &t.account_mask {
-        Some(mask) => format!("{} ••{mask}", t.account_name),
-        None => t.account_name.clone(),
-    };
+    let amount = signed_money(t.amount, &t.currency);
+    let account = account_label(&t.account_name, t.account_mask.as_deref());
     let amount_class = if t.amount < 0.0 { "txn-sheet-amount out" } else { "txn-sheet-amount in" };
     let provider_category = t.provider_category.as_deref().map_or_else(|| "None".to_owned(), humanize);
     view! {

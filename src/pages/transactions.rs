@@ -13,7 +13,7 @@ use crate::api::transactions::{PAGE_SIZE, TransactionSearch, list_categories, li
 use crate::components::avatar::Avatar;
 use crate::components::feedback::{EmptyState, ErrorPanel, PageLoading};
 use crate::components::layout::RequireUser;
-use crate::format::{format_money, humanize, long_date};
+use crate::format::{account_label, humanize, long_date, signed_money};
 use crate::model::{AccountView, TransactionList, TransactionView};
 
 /// Every transaction of every connected account.
@@ -91,10 +91,7 @@ fn FilterForm(search: TransactionSearch, accounts: Vec<AccountView>, categories:
                     {accounts
                         .into_iter()
                         .map(|a| {
-                            let label = match &a.mask {
-                                Some(mask) => format!("{} ••{mask}", a.name),
-                                None => a.name.clone(),
-                            };
+                            let label = account_label(&a.name, a.mask.as_deref());
                             view! { <option value=a.id.to_string() selected=selected == Some(a.id)>{label}</option> }
                         })
                         .collect_view()}
@@ -222,16 +219,9 @@ fn Listing(search: TransactionSearch, list: TransactionList) -> impl IntoView {
 pub fn TransactionRow(t: TransactionView, href: String) -> impl IntoView {
     let title = t.merchant_name.clone().unwrap_or_else(|| t.name.clone());
     let category = t.category.as_deref().map_or_else(|| "Uncategorised".to_owned(), humanize);
-    let account = match &t.account_mask {
-        Some(mask) => format!("{} ••{mask}", t.account_name),
-        None => t.account_name.clone(),
-    };
+    let account = account_label(&t.account_name, t.account_mask.as_deref());
     let class = if t.amount < 0.0 { "txn-amount out" } else { "txn-amount in" };
-    let amount = if t.amount > 0.0 {
-        format!("+{}", format_money(t.amount, &t.currency))
-    } else {
-        format_money(t.amount, &t.currency)
-    };
+    let amount = signed_money(t.amount, &t.currency);
     view! {
         <li>
             <a class="txn" href=href>

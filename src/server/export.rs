@@ -6,6 +6,7 @@ use futures::StreamExt as _;
 use futures::stream::{iter, unfold};
 use tokio::sync::mpsc::Receiver;
 
+use crate::format::account_label;
 use crate::server::money::to_decimal_string;
 use crate::server::store::bank::TransactionRecord;
 
@@ -37,10 +38,7 @@ fn encode(rows: &[TransactionRecord], header: bool) -> Bytes {
         tracing::error!(error = %e, "csv: cannot write the header");
     }
     for t in rows {
-        let account = match &t.account_mask {
-            Some(mask) => format!("{} ••{mask}", t.account_name),
-            None => t.account_name.clone(),
-        };
+        let account = account_label(&t.account_name, t.account_mask.as_deref());
         let record = [
             t.date.to_string(),
             text(&t.name),

@@ -7,15 +7,15 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountView, Amount, CategoryAmount, ConnectionView, SummaryView, SyncLogView, TransactionList, TransactionView,
-    User,
+    AccountView, Amount, CategoryAmount, ConnectionView, MoneyFlows, SummaryView, SyncLogView, TransactionList,
+    TransactionView, User,
 };
 use crate::server::connect::store_error;
 use crate::server::money;
 use crate::server::money::to_major;
 use crate::server::state::AppState;
-use crate::server::store::StoreError;
 use crate::server::store::bank::{TransactionOverrides, TransactionQuery, TransactionRecord};
+use crate::server::store::{MoneyTotal, StoreError};
 use crate::server::views;
 
 /// Most transactions one request may ask for.
@@ -52,14 +52,7 @@ pub async fn balance_history(
 ) -> Result<Vec<crate::model::BalancePointView>, AppError> {
     let since = Utc::now().date_naive() - TimeDelta::days(days);
     let points = state.store.balance_history(account.id, since).await.map_err(store_error)?;
-    Ok(points
-        .into_iter()
-        .map(|p| crate::model::BalancePointView {
-            date: p.day.to_string(),
-            current: p.current.map(|m| to_major(m, &p.currency)),
-            available: p.available.map(|m| to_major(m, &p.currency)),
-        })
-        .collect())
+    Ok(points.into_iter().map(views::balance_point).collect())
 }
 
 /// Which transactions to list, as the request gave them.
@@ -83,9 +76,9 @@ pub struct TransactionFilter {
 }
 
 impl TransactionFilter {
-    /// The store query for `user`, after checking every field (422 naming
+    /// The store query for `user`, after checking the fields (422 naming
     /// the field) and that the account is theirs (404). Limit and offset
-    /// are the caller's to check.
+    /// are the caller's to check, before this reads the database.
     async fn query(self, state: &AppState, user: &User) -> Result<TransactionQuery, AppError> {
         if let (Some(start), Some(end)) = (self.start, self.end)
             && start > end
@@ -136,13 +129,13 @@ pub async fn transactions(
     user: &User,
     filter: TransactionFilter,
 ) -> Result<TransactionList, AppError> {
-    let query = filter.query(state, user).await?;
-    if !(1..=MAX_LIMIT).contains(&query.limit) {
+    if filter.limit.is_some_and(|limit| !(1..=MAX_LIMIT).contains(&limit)) {
         return Err(AppError::validation("limit", format!("limit must be between 1 and {MAX_LIMIT}")));
     }
-    if query.offset < 0 {
+    if filter.offset.is_some_and(|offset| offset < 0) {
         return Err(AppError::validation("offset", "offset must be 0 or more"));
     }
+    let query = filter.query(state, user).await?;
     let (rows, total_count) = state.store.transactions(&query).await.map_err(store_error)?;
     Ok(TransactionList {
         transactions: rows.into_iter().map(views::transaction).collect(),
@@ -202,19 +195,19 @@ pub async fn edit_transaction(
     id: Uuid,
     edit: TransactionEdit,
 ) -> Result<TransactionView, AppError> {
-    let clean = |value: Option<String>| value.map(|v| v.trim().to_owned()).map(|v| (!v.is_empty()).then_some(v));
-    let category = clean(edit.category);
-    if category.as_ref().and_then(Option::as_ref).is_some_and(|c| c.chars().count() > MAX_CATEGORY_CHARS) {
-        return Err(AppError::validation(
-            "category",
-            format!("category must be at most {MAX_CATEGORY_CHARS} characters"),
-        ));
-    }
-    let note = clean(edit.note);
-    if note.as_ref().and_then(Option::as_ref).is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(AppError::validation("note", format!("note must be at most {MAX_NOTE_CHARS} characters")));
-    }
-    let overrides = TransactionOverrides { category, note, hidden: edit.hidden };
+    // Trimmed; empty clears it; too long is refused, naming the field.
+    let clean = |field: &str, value: Option<String>, max: usize| -> Result<Option<Option<String>>, AppError> {
+        let Some(value) = value.map(|v| v.trim().to_owned()) else { return Ok(None) };
+        if value.chars().count() > max {
+            return Err(AppError::validation(field, format!("{field} must be at most {max} characters")));
+        }
+        Ok(Some((!value.is_empty()).then_some(value)))
+    };
+    let overrides = TransactionOverrides {
+        category: clean("category", edit.category, MAX_CATEGORY_CHARS)?,
+        note: clean("note", edit.note, MAX_NOTE_CHARS)?,
+        hidden: edit.hidden,
+    };
     match state.store.set_transaction_overrides(user.id, id, &overrides).await {
         Ok(()) => transaction(state, user, id).await,
         Err(StoreError::NotFound) => Err(AppError::NotFound),
@@ -270,6 +263,48 @@ pub async fn recent_sync_logs(
     Ok(runs.into_iter().map(views::sync_log).collect())
 }
 
+/// Net balance per currency, over all the user's accounts.
+///
+/// # Errors
+/// The database failed.
+pub async fn total_balance(state: &AppState, user: &User) -> Result<Vec<Amount>, AppError> {
+    Ok(amounts(state.store.user_total_balance(user.id).await.map_err(store_error)?))
+}
+
+/// Money in and out over `start..=end`, per currency.
+///
+/// # Errors
+/// The database failed.
+pub async fn flows(state: &AppState, user: &User, start: NaiveDate, end: NaiveDate) -> Result<MoneyFlows, AppError> {
+    let (income, spending) = futures::try_join!(
+        state.store.user_income(user.id, start, end),
+        state.store.user_spending(user.id, start, end),
+    )
+    .map_err(store_error)?;
+    Ok(MoneyFlows { income: amounts(income), spending: amounts(spending) })
+}
+
+/// Spending over `start..=end` by category and currency, biggest first.
+///
+/// # Errors
+/// The database failed.
+pub async fn spending_by_category(
+    state: &AppState,
+    user: &User,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<CategoryAmount>, AppError> {
+    let categories = state.store.user_spending_by_category(user.id, start, end).await.map_err(store_error)?;
+    Ok(categories
+        .into_iter()
+        .map(|c| CategoryAmount { amount: to_major(c.total, &c.currency), currency: c.currency, category: c.category })
+        .collect())
+}
+
+fn amounts(totals: Vec<MoneyTotal>) -> Vec<Amount> {
+    totals.into_iter().map(|t| Amount { amount: to_major(t.total, &t.currency), currency: t.currency }).collect()
+}
+
 /// Totals for `start..=end` (default: the last 30 days).
 ///
 /// # Errors
@@ -285,25 +320,20 @@ pub async fn summary(
     if start > end {
         return Err(AppError::validation("start_date", "start_date must not be after end_date"));
     }
-    let store = &state.store;
-    let amounts = |totals: Vec<crate::server::store::MoneyTotal>| {
-        totals.into_iter().map(|t| Amount { amount: to_major(t.total, &t.currency), currency: t.currency }).collect()
-    };
-    let categories = store.user_spending_by_category(user.id, start, end).await.map_err(store_error)?;
+    let count = async { state.store.user_transaction_count(user.id).await.map_err(store_error) };
+    let (total_balance, MoneyFlows { income, spending }, spending_by_category, transaction_count) = futures::try_join!(
+        total_balance(state, user),
+        flows(state, user, start, end),
+        spending_by_category(state, user, start, end),
+        count,
+    )?;
     Ok(SummaryView {
         start_date: start.to_string(),
         end_date: end.to_string(),
-        total_balance: amounts(store.user_total_balance(user.id).await.map_err(store_error)?),
-        income: amounts(store.user_income(user.id, start, end).await.map_err(store_error)?),
-        spending: amounts(store.user_spending(user.id, start, end).await.map_err(store_error)?),
-        spending_by_category: categories
-            .into_iter()
-            .map(|c| CategoryAmount {
-                amount: to_major(c.total, &c.currency),
-                currency: c.currency,
-                category: c.category,
-            })
-            .collect(),
-        transaction_count: store.user_transaction_count(user.id).await.map_err(store_error)?,
+        total_balance,
+        income,
+        spending,
+        spending_by_category,
+        transaction_count,
     })
 }

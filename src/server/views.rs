@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::model::{AccountView, ConnectionView, InstitutionView, LinkTokenView, SyncLogView, TransactionView};
+use crate::model::{
+    AccountView, BalancePointView, ConnectionView, InstitutionView, LinkTokenView, SyncLogView, TransactionView,
+};
 use crate::server::money::to_major;
 use crate::server::provider::{Institution, LinkSession};
-use crate::server::store::bank::{AccountRecord, ConnectionRecord, TransactionRecord};
+use crate::server::store::bank::{AccountRecord, BalancePoint, ConnectionRecord, TransactionRecord};
 use crate::server::store::jobs::SyncRunRecord;
 
 /// RFC 3339 in UTC with seconds.
@@ -31,6 +33,15 @@ pub fn account(a: AccountRecord) -> AccountView {
         provider: a.provider,
         status: a.status,
         currency: a.currency,
+    }
+}
+
+/// One day of an account's balance.
+pub fn balance_point(p: BalancePoint) -> BalancePointView {
+    BalancePointView {
+        date: p.day.to_string(),
+        current: p.current.map(|m| to_major(m, &p.currency)),
+        available: p.available.map(|m| to_major(m, &p.currency)),
     }
 }
 
