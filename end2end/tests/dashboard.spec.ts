@@ -79,11 +79,14 @@ test("a broken connection shows at the top with its fix", async ({ page }, testI
   });
   expect(broken.ok()).toBe(true);
   expect((await page.request.post("/api/transactions/sync", { data: {} })).status()).toBe(202);
+  // The run has ended (not only the status changed): nothing is syncing
+  // while the page is read.
   await expect
-    .poll(async () => (await (await page.request.get("/api/connections")).json()).connections[0].status, {
+    .poll(async () => (await (await page.request.get("/api/sync-logs")).json()).sync_logs[0].outcome, {
       timeout: 30_000,
     })
     .toBe("needs_relink");
+  expect((await (await page.request.get("/api/connections")).json()).connections[0].status).toBe("needs_relink");
 
   await page.goto("/");
   const attention = page.getByRole("region", { name: "Needs your attention" });
