@@ -98,6 +98,9 @@ async fn main() -> ExitCode {
 async fn bench(backend: &'static str, store: Arc<dyn Store>, pools: &Pools) -> Vec<Row> {
     eprintln!("{backend}: seeding…");
     let seeded = seed::seed(store.as_ref()).await;
+    // What the sync engine does after a run that added rows (SQLite: the
+    // planner's statistics; PostgreSQL leaves it to autovacuum, below).
+    store.refresh_statistics().await.expect("statistics");
     if let Pools::Postgres(pool) = pools {
         // What autovacuum does soon after a bulk load (PostgreSQL 13+ also
         // vacuums insert-only tables): fresh statistics for the planner, and

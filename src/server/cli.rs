@@ -68,6 +68,9 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
         .await
         .map_err(|e| format!("DATABASE_URL: cannot open {:?}: {e}", config.database_url))?;
     store.migrate().await.map_err(|e| format!("database migration failed: {e}"))?;
+    if let Err(e) = store.refresh_statistics().await {
+        tracing::warn!(error = %e, "cannot refresh the query planner's statistics");
+    }
     Ok(store)
 }
 

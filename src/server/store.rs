@@ -160,6 +160,14 @@ pub trait Store: BankStore + JobStore + Send + Sync + 'static {
     /// A round trip to the database.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Brings the query planner's statistics up to date after many rows
+    /// came in. SQLite has no background analyser: without statistics it
+    /// guesses, and e.g. reads a user's whole history for a rare search
+    /// instead of the few matches (`make bench`). `PRAGMA optimize` analyses
+    /// only tables whose size changed a lot, within a bounded effort, and
+    /// is a no-op otherwise. PostgreSQL's autovacuum does this by itself.
+    async fn refresh_statistics(&self) -> Result<(), StoreError>;
+
     /// Creates a user; [`StoreError::Conflict`] if the email (in any case) is taken.
     async fn create_user(&self, email: &str, password_hash: &str) -> Result<User, StoreError>;
     /// The user with this email, in any case.

@@ -227,6 +227,11 @@ impl SyncEngine {
             removed = summary.counts.removed,
             "sync finished"
         );
+        if summary.counts.added > 0
+            && let Err(e) = self.store.refresh_statistics().await
+        {
+            tracing::warn!(error = %e, "sync: cannot refresh the query planner's statistics");
+        }
         Ok(None)
     }
 

@@ -16,6 +16,7 @@ on_both_backends!(
     posted_transactions_inherit_overrides_of_the_pending_one,
     reconcile_removes_what_the_provider_no_longer_lists,
     transactions_filter_and_page,
+    text_search_on_name_and_merchant,
     amount_status_and_hidden_filters,
     exports_stream_every_match_in_order,
     another_user_sees_nothing,
@@ -269,6 +270,68 @@ async fn transactions_filter_and_page(db: &TestDb) {
     let by_account = TransactionQuery { account_id: Some(acc2.id), ..base.clone() };
     assert_eq!(store.transactions(&by_account).await.expect("acc").1, 0);
     assert!(store.user_categories(f.user).await.expect("categories").contains(&"COFFEE".to_owned()));
+}
+
+/// The free-text filter: served by a trigram index from three characters
+/// (migration 0005), by reading rows below that, with the same answers.
+async fn text_search_on_name_and_merchant(db: &TestDb) {
+    let f = fixture(db).await;
+    let other = fixture(db).await;
+    let store = db.store();
+    let now = Utc::now();
+    let named = |id: &str, name: &str, merchant: Option<&str>| Transaction {
+        name: name.into(),
+        merchant_name: merchant.map(Into::into),
+        ..txn(id, -100)
+    };
+    let rows = vec![
+        named("a", "STARBUCKS #1234", Some("Starbucks")),
+        named("b", "Uber 063015 SF**POOL**", Some("Uber")),
+        named("c", "Joe's \"Best\" Diner", None),
+        named("d", "Transfer OR payment", None),
+        named("e", "Padaria São João", Some("Padaria")),
+    ];
+    store.apply_page(f.connection, None, &page(rows, &[], "c1"), now).await.expect("page");
+    store
+        .apply_page(other.connection, None, &page(vec![named("x", "Starbucks", None)], &[], "c1"), now)
+        .await
+        .expect("x");
+    let search = async |user: Uuid, text: &str| {
+        let query =
+            TransactionQuery { user_id: user, limit: 50, text: Some(text.into()), ..TransactionQuery::default() };
+        let (rows, total) = store.transactions(&query).await.expect("search");
+        assert_eq!(usize::try_from(total).expect("count"), rows.len(), "the count of {text:?} matches its rows");
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.provider_transaction_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(search(f.user, "starbucks").await, ["a"], "any case, name and merchant, one row");
+    assert_eq!(search(f.user, "BUCK").await, ["a"], "inside a word");
+    assert_eq!(search(f.user, "**pool**").await, ["b"], "search syntax is taken literally");
+    assert_eq!(search(f.user, "\"best\"").await, ["c"], "quotes too");
+    assert_eq!(search(f.user, "or pay").await, ["d"], "and operators");
+    assert_eq!(search(f.user, "são jo").await, ["e"], "beyond ASCII");
+    assert!(search(f.user, "diner joe").await.is_empty(), "words in their order");
+    assert_eq!(search(f.user, "*p").await, ["b"], "shorter than a trigram");
+    assert_eq!(search(f.user, "e'").await, ["c"]);
+    assert_eq!(search(other.user, "starbucks").await, ["x"], "only the user's own rows");
+
+    // The bank renames one and removes another: searches follow.
+    let renamed = named("a", "Blue Bottle Coffee", Some("Blue Bottle"));
+    store.apply_page(f.connection, Some("c1"), &page(vec![renamed], &["b"], "c2"), now).await.expect("rename");
+    assert!(search(f.user, "starbucks").await.is_empty(), "the old name is gone");
+    assert_eq!(search(f.user, "bottle").await, ["a"]);
+    assert!(search(f.user, "uber").await.is_empty(), "removed");
+
+    // A deleted connection takes its rows out of the index too.
+    store.delete_connection(f.connection).await.expect("delete");
+    assert!(search(f.user, "bottle").await.is_empty());
+    if db.is_sqlite() {
+        let keys = db.count("select count(*) from transaction_search_keys", &[]).await;
+        let indexed = db.count("select count(*) from transaction_search", &[]).await;
+        let rows = db.count("select count(*) from transactions", &[]).await;
+        assert_eq!((keys, indexed), (rows, rows), "one index entry per transaction");
+    }
 }
 
 async fn amount_status_and_hidden_filters(db: &TestDb) {

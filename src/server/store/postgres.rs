@@ -36,6 +36,10 @@ impl Dialect for Postgres {
 
     const SKIP_LOCKED: &'static str = " for update skip locked";
 
+    const TRIGRAM_MATCH: Option<&'static str> = None;
+
+    const REFRESH_STATISTICS: Option<&'static str> = None;
+
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
         result.rows_affected()
     }

@@ -41,6 +41,13 @@ pub trait Dialect: Database {
     /// What ends the job-claiming subquery: PostgreSQL skips rows another
     /// instance is claiming; SQLite has one writer at a time anyway.
     const SKIP_LOCKED: &'static str;
+    /// The list's free-text filter for a query of [`TRIGRAM_MIN_CHARS`] or
+    /// more, with `?` for the text as it was typed: a match in SQLite's FTS5
+    /// trigram index (migration 0005). `None` where the `lower(...) like`
+    /// filter is itself served by a trigram index (PostgreSQL's pg_trgm).
+    const TRIGRAM_MATCH: Option<&'static str>;
+    /// What [`Store::refresh_statistics`] runs, if anything.
+    const REFRESH_STATISTICS: Option<&'static str>;
 
     /// Rows a statement changed (sqlx has no trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
@@ -48,6 +55,9 @@ pub trait Dialect: Database {
     /// Applies this backend's migrations.
     fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::migrate::MigrateError>> + Send;
 }
+
+/// The shortest text a trigram index can serve; shorter searches read rows.
+pub const TRIGRAM_MIN_CHARS: usize = 3;
 
 /// A column type both backends can read and write.
 pub trait Column<DB: Database>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> + Send + Sync {}
@@ -156,6 +166,13 @@ sql_impl!(Store {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if let Some(sql) = DB::REFRESH_STATISTICS {
+            sqlx::query(sql).execute(&self.pool).await?;
+        }
         Ok(())
     }
 

@@ -28,7 +28,12 @@ pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Reads through a memory map of the file rather than a copy per page
+        // read: lists and exports of 100,000+ rows are several times
+        // faster (`make bench`), and the 8 connections share one copy in
+        // the OS page cache instead of each caching its own.
+        .pragma("mmap_size", (256 * 1024 * 1024).to_string());
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
@@ -98,6 +103,17 @@ impl Dialect for Sqlite {
          where c.id = $1";
 
     const SKIP_LOCKED: &'static str = "";
+
+    // A phrase, so the text is matched as typed (FTS5 operators and all);
+    // phrases never span the two columns.
+    const TRIGRAM_MATCH: Option<&'static str> = Some(
+        " and t.id in (select k.transaction_id from transaction_search s \
+         join transaction_search_keys k on k.key = s.rowid \
+         where s.transaction_search match '\"' || replace(?, '\"', '\"\"') || '\"')",
+    );
+
+    // 0x10000: look at every table, not only those this connection used.
+    const REFRESH_STATISTICS: Option<&'static str> = Some("pragma optimize = 0x10002");
 
     fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         result.rows_affected()

@@ -82,6 +82,11 @@ impl TestDb {
         self.store.clone()
     }
 
+    /// True for SQLite, for the checks of what only SQLite has.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(..))
+    }
+
     /// Runs one statement with `$n` parameters, for fixtures the store has no
     /// method for yet.
     pub async fn exec(&self, sql: &str, args: &[Val]) {
