@@ -46,11 +46,14 @@ pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
 }
 
 /// Whether a transaction is a transfer between the user's own accounts; the
-/// same rule as `tributary_is_transfer` in the PostgreSQL migrations.
+/// same rule as `tributary_is_transfer` in the PostgreSQL migrations (0006
+/// has the reasons).
 macro_rules! not_transfer {
     () => {
         "not (coalesce(t.user_category, t.category_primary, 'UNCATEGORIZED') in ('TRANSFER_IN', 'TRANSFER_OUT') \
-         or (t.user_category is null and coalesce(t.category_detailed, '') = 'LOAN_PAYMENTS_CREDIT_CARD_PAYMENT'))"
+         or (t.user_category is null \
+             and (coalesce(t.category_detailed, '') in ('LOAN_PAYMENTS_CREDIT_CARD_PAYMENT', '05100000') \
+                  or coalesce(t.category_detailed, '') like '04______')))"
     };
 }
 

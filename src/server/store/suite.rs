@@ -219,6 +219,11 @@ async fn summary_figures_follow_the_rules(db: &TestDb) {
         Txn { hidden: true, ..txn(checking, -999, "USD", 7, ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER")) },
         Txn { removed: true, ..txn(checking, -888, "USD", 8, ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_OTHER")) },
         txn(brl, -4_550, "BRL", 9, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT")),
+        // Pluggy's categories, with their ids: a card bill and a transfer to
+        // the user's own account are transfers; a PIX to someone else is not.
+        txn(brl, -20_000, "BRL", 10, ("Credit card payment", "05100000")),
+        txn(brl, -30_000, "BRL", 11, ("Same person transfer - PIX", "04020000")),
+        txn(brl, -1_000, "BRL", 12, ("Transfer - PIX", "05070000")),
         txn(checking, -1_000, "USD", 28, ("FOOD_AND_DRINK", "FOOD_AND_DRINK_RESTAURANT")),
     ];
     for (i, t) in rows.into_iter().enumerate() {
@@ -247,7 +252,7 @@ async fn summary_figures_follow_the_rules(db: &TestDb) {
     let totals = store.user_total_balance(user).await.expect("balance");
     let pairs: Vec<(&str, i64)> = totals.iter().map(|t| (t.currency.as_str(), t.total)).collect();
     assert_eq!(pairs, [("BRL", 99_990), ("USD", 250_000 - 40_000)], "credit balances are owed");
-    assert_eq!(store.user_transaction_count(user).await.expect("count"), 9, "removed ones do not count");
+    assert_eq!(store.user_transaction_count(user).await.expect("count"), 12, "removed ones do not count");
 
     let (start, end) = (day(1), day(27));
     let income = store.user_income(user, start, end).await.expect("income");
@@ -256,13 +261,18 @@ async fn summary_figures_follow_the_rules(db: &TestDb) {
     let spending = store.user_spending(user, start, end).await.expect("spending");
     let pairs: Vec<(&str, i64)> = spending.iter().map(|t| (t.currency.as_str(), t.total)).collect();
     // Transfers, card payments, hidden, removed and out-of-range rows are left out.
-    assert_eq!(pairs, [("BRL", 4_550), ("USD", 12_345 + 5_000 + 7_000)]);
+    assert_eq!(pairs, [("BRL", 4_550 + 1_000), ("USD", 12_345 + 5_000 + 7_000)]);
     let by_category = store.user_spending_by_category(user, start, end).await.expect("categories");
     let rows: Vec<(&str, &str, i64)> =
         by_category.iter().map(|c| (c.currency.as_str(), c.category.as_str(), c.total)).collect();
     assert_eq!(
         rows,
-        [("BRL", "FOOD_AND_DRINK", 4_550), ("USD", "FOOD_AND_DRINK", 17_345), ("USD", "ENTERTAINMENT", 7_000)],
+        [
+            ("BRL", "FOOD_AND_DRINK", 4_550),
+            ("BRL", "Transfer - PIX", 1_000),
+            ("USD", "FOOD_AND_DRINK", 17_345),
+            ("USD", "ENTERTAINMENT", 7_000)
+        ],
         "the user's category wins over the provider's"
     );
     let other = db.store().create_user(&email(), "h").await.expect("other user");
