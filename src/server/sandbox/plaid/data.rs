@@ -547,6 +547,18 @@ fn previous_month_card_total(login_seed: &str, date: NaiveDate) -> i64 {
     prev_first.iter_days().take_while(|d| *d < first).flat_map(|d| card_purchases(login_seed, d)).map(|p| p.cents).sum()
 }
 
+/// Card spending from before `start` that autopays on or after it settle
+/// (each on the 26th, for the month before): the previous month's while
+/// its payment is still due, and `start`'s month up to `start`. Part of
+/// what the card owes when its history starts, so payments inside the
+/// history never pay for more than it holds.
+pub fn card_owed_before(login_seed: &str, start: NaiveDate) -> i64 {
+    let first = start.with_day(1).unwrap_or(start);
+    let from =
+        if start.day() <= 26 { first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first) } else { first };
+    from.iter_days().take_while(|d| *d < start).flat_map(|d| card_purchases(login_seed, d)).map(|p| p.cents).sum()
+}
+
 const PAYROLL: Merchant =
     m("ACME Corp", "ACME CORP DIRECT DEP PPD ID: 9876543210", None, ("INCOME", "INCOME_WAGES"), "other", (0, 0));
 const RENT: Merchant = m(
@@ -848,6 +860,28 @@ mod tests {
         }
         // Deterministic.
         assert_eq!(sample(now).1, lives);
+    }
+
+    #[test]
+    fn a_card_never_owes_less_than_nothing() {
+        let now = at(NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"), 12, 0);
+        for login in ["ins_109508/user_good", "ins_109509/user_good", "ins_109508/custom_a"] {
+            for days in [1, 10, 30, 95, 400, 730] {
+                let start = now.date_naive() - TimeDelta::days(days);
+                let mut card = accounts("item-1", login)[2].clone();
+                assert_eq!(card.kind, AccountKind::CreditCard);
+                // As `Item::accounts` opens it.
+                card.opening_cents += card_owed_before(login, start);
+                let lives = transactions("item-1", login, std::slice::from_ref(&card), start, now);
+                let mut day = start;
+                while day <= now.date_naive() {
+                    let (owed, available) = balances(&card, &lives, at(day, 23, 0));
+                    assert!(owed >= 0, "{login}, {days} days of history: owes {owed} on {day}");
+                    assert!(available <= card.limit_cents.unwrap_or(0) - owed);
+                    day += TimeDelta::days(9);
+                }
+            }
+        }
     }
 
     #[test]
