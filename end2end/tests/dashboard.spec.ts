@@ -11,9 +11,19 @@ import {
   registerByApi,
   screenshot,
   uniqueEmail,
+  watchConsole,
 } from "./helpers";
 
-test.beforeEach(() => test.setTimeout(90_000));
+let problems: string[] = [];
+
+test.beforeEach(async ({ page }) => {
+  test.setTimeout(90_000);
+  problems = await watchConsole(page);
+});
+
+test.afterEach(async () => {
+  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
+});
 
 test("a new user is invited to connect a bank", async ({ page }, testInfo) => {
   await registerByApi(page, uniqueEmail(testInfo));

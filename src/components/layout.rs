@@ -86,8 +86,10 @@ fn UserMenu(user: User) -> impl IntoView {
     let initial = user.email.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     view! {
         <details class="user-menu">
-            <summary aria-label="Account menu">
-                <span class="avatar" aria-hidden="true">{initial}</span>
+            // The name includes the visible text (WCAG 2.5.3); the initial
+            // is drawn by CSS, so it is not part of that text.
+            <summary aria-label=format!("Account menu, {}", user.email)>
+                <span class="user-initial" aria-hidden="true" data-initial=initial></span>
                 <span class="user-email">{user.email.clone()}</span>
             </summary>
             <div class="menu-panel">
