@@ -5,7 +5,7 @@
 //! Without JavaScript the page still lists the connections with their
 //! history, and Sync all, Sync now and Disconnect are plain form posts that
 //! come back here. Connecting and relinking open the provider's widget,
-//! which needs JavaScript; the page says so until it has hydrated.
+//! which needs JavaScript; without it the page says so.
 //!
 //! Hydrated, every action runs as a task of the page: the state it shows
 //! (the connect flow, each card's sync progress, which histories are open)
@@ -220,17 +220,16 @@ fn ConnectButton() -> impl IntoView {
     }
 }
 
-/// Shown until the page has hydrated: connecting needs the widget.
+/// Without JavaScript, says that connecting needs it (the widget). A
+/// `<noscript>`, not a notice removed on hydration: with JavaScript there
+/// is nothing to take away, so nothing below it moves as the app starts.
 #[component]
 fn NeedsJs() -> impl IntoView {
-    let page = expect_context::<Page>();
     view! {
-        <Show when=move || !page.hydrated.get()>
-            <p class="notice" id="needs-js">
-                "Connecting or relinking a bank opens your bank's sign-in window, which needs JavaScript. "
-                "Turn JavaScript on to connect a bank. You can still see, sync and disconnect your connections."
-            </p>
-        </Show>
+        <noscript class="notice" id="needs-js">
+            "Connecting or relinking a bank opens your bank's sign-in window, which needs JavaScript. "
+            "Turn JavaScript on to connect a bank. You can still see, sync and disconnect your connections."
+        </noscript>
     }
 }
 
