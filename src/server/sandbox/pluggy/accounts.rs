@@ -16,6 +16,9 @@ use super::state::{ItemRec, PluggyState};
 use super::transactions::world;
 use super::{Shared, page};
 
+/// Pluggy's category id of a credit card bill payment.
+const BILL_PAYMENT: &str = "05100000";
+
 pub(super) fn balance(txns: &[Txn], kind: AccountKind, now: DateTime<Utc>) -> i64 {
     let opening = match kind {
         AccountKind::Checking => 300_000,
@@ -23,9 +26,16 @@ pub(super) fn balance(txns: &[Txn], kind: AccountKind, now: DateTime<Utc>) -> i6
         AccountKind::Card => 0,
     };
     if kind == AccountKind::Card {
-        // The open bill: purchases since the last closing (the 10th) minus payments.
+        // The open bill: what the card took since the last closing (the
+        // 10th). The bill payment of the 20th settles the closed bill, not
+        // this one, so it is not part of it.
         let close = last_close(now);
-        return txns.iter().filter(|t| t.account == kind && t.at > close).map(|t| t.cents).sum::<i64>().max(0);
+        return txns
+            .iter()
+            .filter(|t| t.account == kind && t.at > close && t.category != BILL_PAYMENT)
+            .map(|t| t.cents)
+            .sum::<i64>()
+            .max(0);
     }
     opening + txns.iter().filter(|t| t.account == kind).map(|t| t.cents).sum::<i64>()
 }
@@ -154,5 +164,29 @@ pub(super) async fn account_get(State(sb): State<Shared>, Path(id): Path<String>
     match world(&sb, &item) {
         Some((txns, _, now)) => Json(account_json(&item, kind, &txns, now, false)).into_response(),
         None => error(StatusCode::NOT_FOUND, Some("ACCOUNT_NOT_FOUND"), "Account not found"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_owes_its_open_bill_whatever_the_day() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        for day in 0..120 {
+            let now = (start + TimeDelta::days(90 + day)).and_hms_opt(18, 0, 0).expect("time").and_utc();
+            let txns = data::timeline("2/user-ok", start, now);
+            let visible: Vec<Txn> = txns.into_iter().filter(|t| t.visible_at(now)).collect();
+            let close = last_close(now);
+            let purchases: i64 = visible
+                .iter()
+                .filter(|t| t.account == AccountKind::Card && t.at > close && t.cents > 0)
+                .map(|t| t.cents)
+                .sum();
+            let owed = balance(&visible, AccountKind::Card, now);
+            assert!(owed > 0 || purchases == 0, "{now}: owes {owed} after {purchases} of purchases");
+            assert!(owed <= purchases, "{now}: owes {owed}, more than the {purchases} bought since {close}");
+        }
     }
 }
