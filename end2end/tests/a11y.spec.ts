@@ -8,22 +8,23 @@
 // the hydrated run already audits; the no-JS projects skip.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { connectPlaidByApi, connectPluggyByApi, jsDisabled, registerByApi, uniqueEmail, watchConsole } from "./helpers";
+import {
+  failOnConsoleErrors,
+  jsDisabled,
+  openSettled as open,
+  registerByApi,
+  uniqueEmail,
+  userWithBothProviders,
+} from "./helpers";
 
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
 const SCHEMES = ["light", "dark"] as const;
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }, testInfo) => {
+test.beforeEach(async ({}, testInfo) => {
   test.skip(jsDisabled(testInfo), "the hydrated run audits the same markup");
   test.setTimeout(120_000);
-  problems = await watchConsole(page);
 });
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
-});
+failOnConsoleErrors();
 
 /** Audits the page as it is now in both colour schemes. */
 async function audit(page: Page, testInfo: TestInfo, name: string) {
@@ -42,13 +43,6 @@ async function audit(page: Page, testInfo: TestInfo, name: string) {
     expect.soft(found, `accessibility of ${name} in the ${colorScheme} scheme`).toEqual([]);
   }
   await page.emulateMedia({ colorScheme: "light" });
-}
-
-/** Opens `path` and waits until its data and the WASM app are there. */
-async function open(page: Page, path: string, ready: string) {
-  await page.goto(path);
-  await expect(page.locator(ready).first()).toBeVisible();
-  await page.waitForLoadState("networkidle");
 }
 
 test("signed-out pages", async ({ page }, testInfo) => {
@@ -71,9 +65,7 @@ test("a new user's empty pages", async ({ page }, testInfo) => {
 });
 
 test("pages with both providers' data", async ({ page }, testInfo) => {
-  await registerByApi(page, uniqueEmail(testInfo));
-  await connectPlaidByApi(page);
-  await connectPluggyByApi(page);
+  await userWithBothProviders(page, uniqueEmail(testInfo));
 
   await open(page, "/", ".account-card");
   await audit(page, testInfo, "dashboard");

@@ -8,10 +8,10 @@ import { expect, test, type APIRequestContext, type Locator, type Page } from "@
 import {
   connectPlaidByApi,
   expectNoHorizontalScroll,
+  failOnConsoleErrors,
   jsDisabled,
   register,
   uniqueEmail,
-  watchConsole,
 } from "./helpers";
 
 /** Widget flows and sandbox syncs take seconds; a busy CI machine more. */
@@ -22,16 +22,9 @@ const PLUGGY_CLIENT = { clientId: "sandbox-client-id", clientSecret: "sandbox-cl
 type Credential = { name: string; label: string; type?: string; mfa?: boolean; optional?: boolean };
 type Connector = { id: number; name: string; isSandbox?: boolean; credentials: Credential[] };
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  // 4xx answers (a wrong password in a widget) are logged as "Failed to load resource": left out.
-  problems = await watchConsole(page);
-});
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions)").toEqual([]);
-});
+// 4xx answers (a wrong password in a widget) are logged as "Failed to load
+// resource" and left out.
+failOnConsoleErrors();
 
 // ---------------------------------------------------------------- helpers
 

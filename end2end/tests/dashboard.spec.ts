@@ -5,25 +5,17 @@
 // and a broken connection surfacing with its fix. Hydrated and JS-off.
 import { expect, test } from "@playwright/test";
 import {
-  connectPlaidByApi,
   connectPluggyByApi,
   expectNoHorizontalScroll,
+  failOnConsoleErrors,
   registerByApi,
   screenshot,
   uniqueEmail,
-  watchConsole,
+  userWithBothProviders,
 } from "./helpers";
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  test.setTimeout(90_000);
-  problems = await watchConsole(page);
-});
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
-});
+test.beforeEach(() => test.setTimeout(90_000));
+failOnConsoleErrors();
 
 test("a new user is invited to connect a bank", async ({ page }, testInfo) => {
   await registerByApi(page, uniqueEmail(testInfo));
@@ -34,9 +26,7 @@ test("a new user is invited to connect a bank", async ({ page }, testInfo) => {
 });
 
 test("totals, accounts by bank, spending chart and recent transactions", async ({ page }, testInfo) => {
-  await registerByApi(page, uniqueEmail(testInfo));
-  await connectPlaidByApi(page);
-  await connectPluggyByApi(page);
+  await userWithBothProviders(page, uniqueEmail(testInfo));
   await page.goto("/");
 
   // One overview per currency, never converted.

@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
 
 /** A fresh address for each test, so tests run in parallel without clashing. */
 export function uniqueEmail(testInfo: TestInfo): string {
@@ -70,6 +70,21 @@ export async function watchConsole(page: Page): Promise<string[]> {
   return problems;
 }
 
+/**
+ * Fails every test of the calling spec file on console errors, CSP
+ * violations and page errors (hydration panics included), as collected by
+ * [`watchConsole`]. Call once at the top level of a spec.
+ */
+export function failOnConsoleErrors(): void {
+  let problems: string[] = [];
+  test.beforeEach(async ({ page }) => {
+    problems = await watchConsole(page);
+  });
+  test.afterEach(async () => {
+    expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
+  });
+}
+
 /** The sandbox's Plaid keys, for calling its API directly. */
 export const PLAID_KEYS = { client_id: "sandbox_client_id", secret: "sandbox_secret" };
 
@@ -131,6 +146,21 @@ export async function connectPluggyByApi(page: Page): Promise<string> {
   expect(connected.status()).toBe(201);
   await waitForSyncs(page);
   return item;
+}
+
+/** Registers a new user with a bank of each provider linked and synced. */
+export async function userWithBothProviders(page: Page, email: string): Promise<void> {
+  await registerByApi(page, email);
+  await connectPlaidByApi(page);
+  await connectPluggyByApi(page);
+}
+
+/** Opens `path` and waits until `ready` shows and the network is quiet
+ * (its data, and the WASM app where JavaScript runs). */
+export async function openSettled(page: Page, path: string, ready: string): Promise<void> {
+  await page.goto(path);
+  await expect(page.locator(ready).first()).toBeVisible();
+  await page.waitForLoadState("networkidle");
 }
 
 /** A full-page screenshot into the test's output folder. */

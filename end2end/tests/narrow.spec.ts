@@ -2,7 +2,7 @@
 // sideways, hydrated or without JavaScript, with both providers' data.
 // The phone projects run it (the desktop ones would repeat the same size).
 import { expect, test } from "@playwright/test";
-import { connectPlaidByApi, connectPluggyByApi, expectNoHorizontalScroll, registerByApi, uniqueEmail } from "./helpers";
+import { expectNoHorizontalScroll, uniqueEmail, userWithBothProviders } from "./helpers";
 
 test.use({ viewport: { width: 360, height: 740 } });
 
@@ -13,9 +13,7 @@ test("every page fits 360 px", async ({ page }, testInfo) => {
     await page.goto(path);
     await expectNoHorizontalScroll(page);
   }
-  await registerByApi(page, uniqueEmail(testInfo));
-  await connectPlaidByApi(page);
-  await connectPluggyByApi(page);
+  await userWithBothProviders(page, uniqueEmail(testInfo));
   for (const path of ["/", "/transactions", "/connections"]) {
     await page.goto(path);
     await page.waitForLoadState("networkidle");

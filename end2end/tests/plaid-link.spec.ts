@@ -3,7 +3,7 @@
 // Link is a JavaScript widget: these tests run in the hydrated projects only
 // (phone 390×844 and desktop).
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { PLAID_KEYS as KEYS, expectNoHorizontalScroll, jsDisabled, watchConsole } from "./helpers";
+import { PLAID_KEYS as KEYS, expectNoHorizontalScroll, failOnConsoleErrors, jsDisabled } from "./helpers";
 
 const DEMO = "/sandbox/plaid/__link/demo";
 const PLATYPUS = { name: "First Platypus Bank", institution_id: "ins_109508" };
@@ -11,18 +11,13 @@ const PLATYPUS = { name: "First Platypus Bank", institution_id: "ins_109508" };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Entry = { callback: string; [key: string]: any };
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }, testInfo) => {
+test.beforeEach(async ({}, testInfo) => {
   test.skip(jsDisabled(testInfo), "Plaid Link needs JavaScript");
-  // Wrong passwords are expected to get a 4xx ("Failed to load resource",
-  // left out); CSP violations ("Refused to …") and script errors are not.
-  problems = await watchConsole(page);
 });
 
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions)").toEqual([]);
-});
+// Wrong passwords are expected to get a 4xx ("Failed to load resource",
+// left out); CSP violations ("Refused to …") and script errors are not.
+failOnConsoleErrors();
 
 // ---------------------------------------------------------------- helpers
 

@@ -6,16 +6,13 @@
 // asks for ≤ 0.02. Without JavaScript there is no hydration to move
 // anything; those projects skip.
 import { expect, test, type Page } from "@playwright/test";
-import { connectPlaidByApi, connectPluggyByApi, jsDisabled, registerByApi, uniqueEmail, watchConsole } from "./helpers";
+import { failOnConsoleErrors, jsDisabled, openSettled, uniqueEmail, userWithBothProviders } from "./helpers";
 
 const MAX_CLS = 0.02;
-
-let problems: string[] = [];
 
 test.beforeEach(async ({ page }, testInfo) => {
   test.skip(jsDisabled(testInfo), "nothing hydrates without JavaScript");
   test.setTimeout(90_000);
-  problems = await watchConsole(page);
   // Before any page script: collect every shift from the first paint on.
   await page.addInitScript(() => {
     const w = window as unknown as { __shifts: { value: number; sources: string[] }[] };
@@ -35,16 +32,11 @@ test.beforeEach(async ({ page }, testInfo) => {
     }).observe({ type: "layout-shift", buffered: true });
   });
 });
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
-});
+failOnConsoleErrors();
 
 /** Loads `path`, waits for the app and the network to settle, returns the shifts. */
 async function shiftsOf(page: Page, path: string, ready: string) {
-  await page.goto(path);
-  await expect(page.locator(ready).first()).toBeVisible();
-  await page.waitForLoadState("networkidle");
+  await openSettled(page, path, ready);
   // Two frames after the last request, for anything it rendered.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   return page.evaluate(() => (window as unknown as { __shifts: { value: number; sources: string[] }[] }).__shifts);
@@ -63,9 +55,7 @@ test("signed-out pages keep their layout as they hydrate", async ({ page }) => {
 });
 
 test("pages keep their layout while they load and hydrate", async ({ page }, testInfo) => {
-  await registerByApi(page, uniqueEmail(testInfo));
-  await connectPlaidByApi(page);
-  await connectPluggyByApi(page);
+  await userWithBothProviders(page, uniqueEmail(testInfo));
   for (const [path, ready] of [
     ["/", ".account-card"],
     ["/transactions", "a.txn"],

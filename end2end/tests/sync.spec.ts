@@ -9,10 +9,10 @@ import { expect, test, type Locator, type Page } from "@playwright/test";
 import {
   connectPlaidByApi,
   expectNoHorizontalScroll,
+  failOnConsoleErrors,
   jsDisabled,
   register,
   uniqueEmail,
-  watchConsole,
 } from "./helpers";
 
 /** Sandbox syncs take seconds; a busy CI machine more. */
@@ -25,15 +25,7 @@ const BANKS = [
 const UTC_TIME = /\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC/;
 const CHANGES = /\d+ new, \d+ updated, \d+ removed/;
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  problems = await watchConsole(page);
-});
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
-});
+failOnConsoleErrors();
 
 /** A fresh user with `banks` connected over the API and their first syncs done. */
 async function userWithBanks(page: Page, testInfo: Parameters<typeof register>[1], banks: typeof BANKS) {

@@ -4,19 +4,11 @@
 // sync) and the CSV export, with and without JavaScript.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { connectPlaidByApi, registerByApi, screenshot, uniqueEmail, waitForSyncs, watchConsole } from "./helpers";
-
-let problems: string[] = [];
+import { connectPlaidByApi, failOnConsoleErrors, registerByApi, screenshot, uniqueEmail, waitForSyncs } from "./helpers";
 
 // Each test links a bank and waits for its first sync (~2,000 transactions).
-test.beforeEach(async ({ page }) => {
-  test.setTimeout(90_000);
-  problems = await watchConsole(page);
-});
-
-test.afterEach(async () => {
-  expect(problems, "console errors (CSP violations, exceptions, hydration)").toEqual([]);
-});
+test.beforeEach(() => test.setTimeout(90_000));
+failOnConsoleErrors();
 
 /** Registers and links a Plaid sandbox bank, first sync done. */
 async function connectedUser(page: Page, email: string) {

@@ -540,11 +540,21 @@ fn card_purchases(login_seed: &str, date: NaiveDate) -> Vec<Purchase> {
     out
 }
 
+/// Card spending authorised on the days `from..until`.
+fn card_spending(login_seed: &str, from: NaiveDate, until: NaiveDate) -> i64 {
+    from.iter_days().take_while(|d| *d < until).flat_map(|d| card_purchases(login_seed, d)).map(|p| p.cents).sum()
+}
+
+/// The first of the month before `date`'s, and the first of `date`'s.
+fn previous_month(date: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = date.with_day(1).unwrap_or(date);
+    (first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first), first)
+}
+
 /// Card spending authorised during the calendar month before `date`'s.
 fn previous_month_card_total(login_seed: &str, date: NaiveDate) -> i64 {
-    let first = date.with_day(1).unwrap_or(date);
-    let prev_first = first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first);
-    prev_first.iter_days().take_while(|d| *d < first).flat_map(|d| card_purchases(login_seed, d)).map(|p| p.cents).sum()
+    let (from, until) = previous_month(date);
+    card_spending(login_seed, from, until)
 }
 
 /// Card spending from before `start` that autopays on or after it settle
@@ -552,11 +562,25 @@ fn previous_month_card_total(login_seed: &str, date: NaiveDate) -> i64 {
 /// its payment is still due, and `start`'s month up to `start`. Part of
 /// what the card owes when its history starts, so payments inside the
 /// history never pay for more than it holds.
-pub fn card_owed_before(login_seed: &str, start: NaiveDate) -> i64 {
-    let first = start.with_day(1).unwrap_or(start);
-    let from =
-        if start.day() <= 26 { first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first) } else { first };
-    from.iter_days().take_while(|d| *d < start).flat_map(|d| card_purchases(login_seed, d)).map(|p| p.cents).sum()
+fn card_owed_before(login_seed: &str, start: NaiveDate) -> i64 {
+    let (previous, first) = previous_month(start);
+    card_spending(login_seed, if start.day() <= 26 { previous } else { first }, start)
+}
+
+/// The accounts of an item whose history starts on `start`: as
+/// [`accounts`] makes them, the card owing at that start what the
+/// payments in the history settle.
+pub fn accounts_from(item_id: &str, login_seed: &str, start: NaiveDate) -> Vec<AccountSpec> {
+    let card_owed = card_owed_before(login_seed, start);
+    accounts(item_id, login_seed)
+        .into_iter()
+        .map(|mut a| {
+            if a.kind == AccountKind::CreditCard {
+                a.opening_cents += card_owed;
+            }
+            a
+        })
+        .collect()
 }
 
 const PAYROLL: Merchant =
@@ -868,10 +892,8 @@ mod tests {
         for login in ["ins_109508/user_good", "ins_109509/user_good", "ins_109508/custom_a"] {
             for days in [1, 10, 30, 95, 400, 730] {
                 let start = now.date_naive() - TimeDelta::days(days);
-                let mut card = accounts("item-1", login)[2].clone();
+                let card = accounts_from("item-1", login, start)[2].clone();
                 assert_eq!(card.kind, AccountKind::CreditCard);
-                // As `Item::accounts` opens it.
-                card.opening_cents += card_owed_before(login, start);
                 let lives = transactions("item-1", login, std::slice::from_ref(&card), start, now);
                 let mut day = start;
                 while day <= now.date_naive() {

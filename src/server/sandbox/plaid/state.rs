@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::data::{self, AccountKind, AccountSpec, TxnLife};
+use super::data::{self, AccountSpec, TxnLife};
 
 /// A link token and what it was made for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,16 +68,9 @@ impl Item {
     /// This item's accounts (those chosen in Link), a card owing at the
     /// start of the history what payments in it settle.
     pub fn accounts(&self) -> Vec<AccountSpec> {
-        let card_owed = data::card_owed_before(&self.login_seed(), self.history_start);
-        data::accounts(&self.item_id, &self.login_seed())
+        data::accounts_from(&self.item_id, &self.login_seed(), self.history_start)
             .into_iter()
             .filter(|a| self.selected_accounts.as_ref().is_none_or(|s| s.contains(&a.index)))
-            .map(|mut a| {
-                if a.kind == AccountKind::CreditCard {
-                    a.opening_cents += card_owed;
-                }
-                a
-            })
             .collect()
     }
 

@@ -10,14 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::{Claims, may_see};
-use super::data::{self, AccountKind, Txn, iso, money};
+use super::data::{self, AccountKind, BILL_PAYMENT, Txn, iso, money};
 use super::errors::{bad_request, error, item_not_found};
 use super::state::{ItemRec, PluggyState};
 use super::transactions::world;
 use super::{Shared, page};
-
-/// Pluggy's category id of a credit card bill payment.
-const BILL_PAYMENT: &str = "05100000";
 
 pub(super) fn balance(txns: &[Txn], kind: AccountKind, now: DateTime<Utc>) -> i64 {
     let opening = match kind {

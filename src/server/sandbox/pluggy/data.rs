@@ -149,6 +149,9 @@ pub fn connector_json(c: &ConnectorSpec, base: &str) -> Value {
     })
 }
 
+/// The category id of a credit card bill payment (both sides of it).
+pub const BILL_PAYMENT: &str = "05100000";
+
 /// `(id, English, Portuguese, parent id)`: Pluggy-style 8-digit category ids.
 pub const CATEGORIES: &[(&str, &str, &str, Option<&str>)] = &[
     ("01000000", "Income", "Renda", None),
@@ -389,8 +392,8 @@ pub fn day(seed: &str, day: NaiveDate) -> Vec<Txn> {
     if dom == 20 {
         let cents = rng.range(180_000, 320_000);
         let when = at(day, &mut rng);
-        out.push(base_txn(key(), AccountKind::Checking, when, -cents, "PAGAMENTO FATURA CARTAO", "05100000"));
-        let mut paid = base_txn(key(), AccountKind::Card, when, -cents, "PAGAMENTO RECEBIDO", "05100000");
+        out.push(base_txn(key(), AccountKind::Checking, when, -cents, "PAGAMENTO FATURA CARTAO", BILL_PAYMENT));
+        let mut paid = base_txn(key(), AccountKind::Card, when, -cents, "PAGAMENTO RECEBIDO", BILL_PAYMENT);
         paid.credit = true;
         out.push(paid);
     }
